@@ -1,0 +1,72 @@
+"""Pretraining text -> token ids -> random training windows.
+
+Used by `python train_base.py --corpus data/corpus.txt`.
+
+A corpus is any UTF-8 text file. Documents are separated by the marker `<|endoftext|>` (the bundled
+corpus puts it on its own line); a file without the marker is one document. Each document is encoded
+and followed by the end-of-text id, so the model learns where documents end.
+
+Split rule: the last 5% of the token stream is validation, the rest is training. The bundled corpus
+is written in shuffled document order, so its tail is a fair sample.
+"""
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from minprompt.errors import UserError
+from minprompt.tokenizer import EOT
+
+VAL_FRACTION = 0.05
+
+
+def read_corpus(path):
+    """-> list of documents (str). Missing, non-UTF-8 or empty files are user errors."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise UserError("corpus file not found", path, "pass --corpus PATH to a UTF-8 text file") from None
+    except IsADirectoryError:
+        raise UserError("corpus is a directory", path, "pass --corpus PATH to a UTF-8 text file") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"corpus is not UTF-8 text (bad byte at offset {e.start})", path,
+                        "convert it to UTF-8, e.g. with iconv") from None
+    docs = [d.strip("\n") for d in text.split(EOT)]
+    docs = [d for d in docs if d.strip()]
+    if not docs:
+        raise UserError("corpus is empty", path, "pass --corpus PATH to a file with text in it")
+    return docs
+
+
+def encode_corpus(docs, tokenizer):
+    """-> 1-D numpy array of token ids: doc, eot, doc, eot, ..."""
+    ids = []
+    for doc in tqdm(docs, desc="tokenizing", unit="doc", leave=False, mininterval=0.5):
+        ids.extend(tokenizer.encode(doc))
+        ids.append(tokenizer.eot_id)
+    dtype = np.uint16 if tokenizer.vocab_size <= 2 ** 16 else np.int32
+    return np.array(ids, dtype=dtype)
+
+
+def split_train_val(ids, block_size, path):
+    """-> (train, val): the last 5% of tokens is validation. Each part must hold one full window."""
+    n_val = int(len(ids) * VAL_FRACTION)
+    train, val = ids[: len(ids) - n_val], ids[len(ids) - n_val:]
+    need = block_size + 1
+    if len(val) < need:
+        raise UserError(f"corpus too short: {len(ids)} tokens, so its 5% validation tail has {len(val)}, "
+                        f"fewer than one context window ({need})", path,
+                        f"use a corpus of at least {int(need / VAL_FRACTION) + 1} tokens or a smaller --block-size")
+    return train, val
+
+
+def get_batch(ids, batch_size, block_size, generator, device):
+    """Random windows: x (B, T) and y (B, T) = x shifted left by one token."""
+    starts = torch.randint(len(ids) - block_size - 1 + 1, (batch_size,), generator=generator)
+    x = torch.stack([torch.from_numpy(ids[s: s + block_size].astype(np.int64)) for s in starts.tolist()])  # (B, T)
+    y = torch.stack([torch.from_numpy(ids[s + 1: s + 1 + block_size].astype(np.int64)) for s in starts.tolist()])  # (B, T)
+    if device.type == "cuda":  # pinned memory lets the copy overlap with compute
+        return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+    return x.to(device), y.to(device)

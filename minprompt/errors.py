@@ -1,0 +1,22 @@
+"""User errors: one line, `error: <what> (<file>): <what to do>`, exit status 2, no traceback.
+
+Library code raises UserError; the scripts' `main` functions are wrapped in `run_main`, which prints
+the line and exits. Anything else is a bug and keeps its traceback.
+"""
+import sys
+
+
+class UserError(Exception):
+    def __init__(self, what, path=None, todo=None):
+        self.what, self.path, self.todo = what, path, todo
+        where = f" ({path})" if path is not None else ""
+        super().__init__(f"{what}{where}" + (f": {todo}" if todo else ""))
+
+
+def run_main(main):
+    """Call main(); turn a UserError into the one-line message and exit status 2."""
+    try:
+        return main()
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

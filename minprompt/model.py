@@ -1,0 +1,273 @@
+"""GPT: the GPT-2 architecture, small enough to pretrain on a laptop, with soft-prompt support.
+
+Used by `python train_base.py` (pretraining), `python tune_prompt.py` (frozen, with a prompt) and
+`python -m minprompt.predict`.
+
+Exactly GPT-2 (so the weights map one-to-one onto transformers' GPT2LMHeadModel): learned absolute
+positions, pre-LayerNorm blocks (eps 1e-5), tanh-approximated GELU, biases everywhere, causal
+self-attention, a final LayerNorm and an LM head tied to the token embedding. No dropout: the model sees
+each token of the bundled corpus only a few times. Module names follow GPT-2's (transformer.h.0.attn.c_attn...).
+
+A soft prompt is a (P, n_embd) tensor that behaves as if it were concatenated in front of every
+sequence: prompt at positions 0..P-1, text from P on. `forward(idx, prompt=prompt)` gets the same
+result without the concatenation: the prompt goes through the blocks once, at batch size 1
+(`prompt_kv`), and the batch attends to its per-layer keys and values (see attention.py).
+"""
+from dataclasses import dataclass, fields, replace
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from minprompt.attention import attention
+
+
+@dataclass
+class GPTConfig:
+    block_size: int = 256  # context length, prompt included
+    vocab_size: int = 2048
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 256
+    attn_impl: str = "sdpa"  # "sdpa" (fast) or "math" (reference); not part of the weights
+
+    @classmethod
+    def from_dict(cls, d):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+PRESETS = {
+    "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),  # tests: trains in seconds
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # laptop default
+    "medium": GPTConfig(block_size=512, n_layer=8, n_head=8, n_embd=512),  # one GPU
+}
+
+
+def preset(name, **overrides):
+    return replace(PRESETS[name], **overrides)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd)
+
+    def forward(self, x, prefix=None, cache=None):
+        """x: (B, T, C); prefix: this layer's prompt (k, v), each (1, nh, P, hs), or None;
+        cache: a LayerCache during generation. Returns y (B, T, C) and this call's (k, v)."""
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)  # 3 x (B, T, C)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+        new_kv = (k, v)
+        mask = None
+        if cache is not None:
+            k, v, mask = cache.update(k, v)  # (B, nh, S, hs) x 2, mask (B, T, P+S)
+        prefix_k, prefix_v = prefix if prefix is not None else (None, None)
+        y = attention(q, k, v, prefix_k, prefix_v, impl=self.config.attn_impl, mask=mask)  # (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        return self.c_proj(y), new_kv
+
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))  # (B, T, C)
+
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, eps=1e-5)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-5)
+        self.mlp = MLP(config)
+
+    def forward(self, x, prefix=None, cache=None):
+        y, kv = self.attn(self.ln_1(x), prefix, cache)
+        x = x + y  # (B, T, C)
+        x = x + self.mlp(self.ln_2(x))  # (B, T, C)
+        return x, kv
+
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(config.vocab_size, config.n_embd),
+            wpe=nn.Embedding(config.block_size, config.n_embd),
+            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f=nn.LayerNorm(config.n_embd, eps=1e-5),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head.weight = self.transformer.wte.weight  # tied, as in GPT-2
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2: residual projections scaled by 1/sqrt(2 * n_layer)
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / (2 * config.n_layer) ** 0.5)
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def num_params(self):
+        return sum(p.numel() for p in self.parameters())  # the tied embedding counts once
+
+    # ---- the soft prompt's shared prefix --------------------------------------------------------
+    def prompt_kv(self, prompt):
+        """Run the prompt (P, C) alone through the blocks at batch size 1; return each layer's (k, v),
+        each (1, nh, P, hs). This is the only place the prompt passes through the model, once per
+        batch, whatever the batch size; gradients flow back to the prompt through these tensors."""
+        P = prompt.shape[0]
+        pos = torch.arange(P, device=prompt.device)
+        x = (prompt + self.transformer.wpe(pos))[None]  # (1, P, C)
+        kvs = []
+        for block in self.transformer.h:
+            x, kv = block(x)  # x (1, P, C); kv: 2 x (1, nh, P, hs)
+            kvs.append(kv)
+        return kvs
+
+    def _check_length(self, P, T):
+        if P + T > self.config.block_size:
+            raise ValueError(f"prompt length {P} + text length {T} = {P + T} exceeds the model's context "
+                             f"(block_size {self.config.block_size})")
+
+    def forward(self, idx, targets=None, prompt=None, shared_prefix=True):
+        """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
+        Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
+        shared_prefix=False runs the literal concatenation instead: the reference the fast path is
+        tested against, and a contender in the benchmark."""
+        B, T = idx.shape
+        P = 0 if prompt is None else prompt.shape[0]
+        self._check_length(P, T)
+        tok = self.transformer.wte(idx)  # (B, T, C)
+        if prompt is not None and not shared_prefix:
+            x = torch.cat([prompt[None].expand(B, -1, -1), tok], dim=1)  # (B, P+T, C)
+            x = x + self.transformer.wpe(torch.arange(P + T, device=idx.device))  # (B, P+T, C)
+            for block in self.transformer.h:
+                x, _ = block(x)
+            x = x[:, P:]  # (B, T, C): the text positions
+        else:
+            prefixes = self.prompt_kv(prompt) if prompt is not None else [None] * self.config.n_layer
+            x = tok + self.transformer.wpe(torch.arange(P, P + T, device=idx.device))  # (B, T, C)
+            for block, prefix in zip(self.transformer.h, prefixes):
+                x, _ = block(x, prefix)  # (B, T, C)
+        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+        return logits, loss
+
+    # ---- generation ------------------------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, prompt=None, lengths=None, temperature=0.0, top_k=None,
+                 eot_id=None, use_cache=True):
+        """Continue each row of idx (B, T), right-padded, with row b's real length lengths[b] (default T).
+        temperature 0 is greedy; otherwise sample from softmax(logits / temperature), optionally
+        restricted to the top_k tokens. A row stops after it produces eot_id. Returns a list of B lists
+        of new token ids (eot excluded).
+
+        With use_cache (the default) the prompt's keys/values are computed once and shared by every
+        row and every new token, and each row's own keys/values are kept in a KVCache, so each step
+        runs only the B new tokens. use_cache=False recomputes the whole sequence every step (the
+        reference, and the baseline in the benchmark)."""
+        B, T = idx.shape
+        P = 0 if prompt is None else prompt.shape[0]
+        self._check_length(P, T + max_new_tokens)
+        lengths = torch.full((B,), T, device=idx.device) if lengths is None else lengths.to(idx.device)
+        out = [[] for _ in range(B)]
+        done = torch.zeros(B, dtype=torch.bool, device=idx.device)
+        rows = torch.arange(B, device=idx.device)
+        if use_cache:
+            cache = KVCache(self.prompt_kv(prompt) if prompt is not None else None, B, T + max_new_tokens, self)
+            logits = self._forward_cached(idx, cache)  # (B, T, vocab)
+            cache.lengths = lengths.clone()
+        else:
+            seqs = torch.cat([idx, idx.new_zeros(B, max_new_tokens)], dim=1)  # (B, T+N): room for new tokens
+            logits, _ = self(idx, prompt=prompt)  # (B, T, vocab)
+        next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position
+        for step in range(max_new_tokens):
+            next_id = _pick(next_logits, temperature, top_k)  # (B,)
+            for b in range(B):
+                if not done[b] and next_id[b].item() != eot_id:
+                    out[b].append(next_id[b].item())
+            if eot_id is not None:
+                done |= next_id == eot_id
+            if done.all() or step == max_new_tokens - 1:
+                break
+            if use_cache:
+                next_logits = self._forward_cached(next_id[:, None], cache)[:, -1]  # (B, vocab)
+                cache.lengths += 1
+            else:
+                seqs[rows, lengths] = next_id
+                lengths = lengths + 1
+                logits, _ = self(seqs[:, :int(lengths.max())], prompt=prompt)  # (B, T', vocab)
+                next_logits = logits[rows, lengths - 1]  # (B, vocab)
+        return out
+
+    def _forward_cached(self, idx, cache):
+        """Run new tokens idx (B, T) at each row's current length, through the cache."""
+        P = cache.n_prefix
+        pos = P + cache.lengths[:, None] + torch.arange(idx.shape[1], device=idx.device)  # (B, T)
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
+        for block, layer_cache in zip(self.transformer.h, cache.layers):
+            x, _ = block(x, layer_cache.prefix, layer_cache)  # (B, T, C)
+        return self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab)
+
+
+class KVCache:
+    """Keys and values kept during generation. The prompt's (prefix) keys/values are stored once, at
+    batch size 1, and shared by all rows; each row's text keys/values live in slots 0..max_len-1,
+    slot = the token's position after the prompt. `lengths[b]` is how many slots of row b are valid."""
+
+    def __init__(self, prefixes, batch_size, max_len, model):
+        c = model.config
+        shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)  # (B, nh, S, hs)
+        dev, dtype = model.lm_head.weight.device, model.lm_head.weight.dtype
+        self.n_prefix = 0 if prefixes is None else prefixes[0][0].shape[2]
+        self.lengths = torch.zeros(batch_size, dtype=torch.long, device=dev)
+        self.layers = [LayerCache(self, None if prefixes is None else prefixes[i], shape, dev, dtype)
+                       for i in range(c.n_layer)]
+
+
+class LayerCache:
+    def __init__(self, parent, prefix, shape, device, dtype):
+        self.parent, self.prefix = parent, prefix
+        self.k = torch.zeros(shape, device=device, dtype=dtype)  # (B, nh, S, hs)
+        self.v = torch.zeros(shape, device=device, dtype=dtype)  # (B, nh, S, hs)
+
+    def update(self, k, v):
+        """Write new k, v (B, nh, T, hs) at each row's slots lengths[b] .. lengths[b]+T-1; return the
+        whole cache and the mask (B, T, P+S): prefix always visible, slot s visible to new token t
+        of row b when s <= lengths[b] + t (older tokens and itself; stale slots stay hidden)."""
+        B, _, T, _ = k.shape
+        S = self.k.shape[2]
+        lengths = self.parent.lengths
+        slots = lengths[:, None] + torch.arange(T, device=k.device)  # (B, T)
+        rows = torch.arange(B, device=k.device)[:, None]  # (B, 1)
+        self.k[rows, :, slots] = k.transpose(1, 2)  # indexed view is (B, T, nh, hs)
+        self.v[rows, :, slots] = v.transpose(1, 2)
+        visible = torch.arange(S, device=k.device)[None, None, :] <= slots[:, :, None]  # (B, T, S)
+        prefix_visible = visible.new_ones(B, T, self.parent.n_prefix)  # (B, T, P)
+        return self.k, self.v, torch.cat([prefix_visible, visible], dim=2)  # mask (B, T, P+S)
+
+
+def _pick(logits, temperature, top_k):
+    """logits (B, vocab) -> next ids (B,)."""
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    logits = logits / temperature
+    if top_k is not None:
+        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, -1:]  # (B, 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.multinomial(torch.softmax(logits, dim=-1), num_samples=1)[:, 0]  # (B,)

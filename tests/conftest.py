@@ -1,0 +1,30 @@
+"""Shared fixtures. The tiny base model is pretrained once per test session, by train_base.py's own
+main(), on the bundled corpus; the end-to-end tests build on it."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # train_base.py and tune_prompt.py live at the top level
+
+TINY_BASE_ARGS = ["--preset", "tiny", "--vocab-size", "512", "--steps", "300", "--batch-size", "16",
+                  "--lr", "3e-3", "--warmup", "20", "--eval-every", "100", "--seed", "0"]
+
+
+def run_script(*args, cwd=ROOT, stdin=None):
+    """Run a top-level script or module as a user would; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, input=stdin, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory):
+    """(path to base.pt, its log as a list of dicts): the tiny preset trained for about a minute."""
+    import train_base
+
+    out = tmp_path_factory.mktemp("tiny_base")
+    train_base.main(["--corpus", str(ROOT / "data" / "corpus.txt"), "--out", str(out), *TINY_BASE_ARGS])
+    log = [json.loads(line) for line in open(out / "log.jsonl")]
+    return out / "base.pt", log

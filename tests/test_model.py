@@ -1,0 +1,150 @@
+"""GPT: architecture facts, causality, batch independence, the loss convention, the shared-prefix
+fast path against explicit concatenation, and cached generation against recomputation."""
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
+
+from minprompt.model import GPT, PRESETS, preset
+
+V = 97
+
+
+def tiny(impl="sdpa", seed=0, **kw):
+    torch.manual_seed(seed)
+    model = GPT(preset("tiny", vocab_size=V, block_size=48, attn_impl=impl, **kw)).double().eval()
+    for p in model.parameters():  # larger than GPT-2's init so that differences would show
+        p.data.normal_(0, 0.3)
+    return model
+
+
+def test_presets_and_gpt2_layout():
+    assert [PRESETS[n].n_embd for n in ("tiny", "small", "medium")] == [64, 256, 512]
+    model = GPT(preset("tiny", vocab_size=V))
+    assert model.lm_head.weight is model.transformer.wte.weight  # tied
+    names = set(dict(model.named_parameters()))
+    for name in ["transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight",
+                 "transformer.h.0.attn.c_attn.bias", "transformer.h.1.mlp.c_proj.weight", "transformer.ln_f.bias"]:
+        assert name in names
+    c = model.config
+    per_block = 12 * c.n_embd ** 2 + 13 * c.n_embd  # GPT-2: attn 4d^2+4d, mlp 8d^2+5d, two LayerNorms 4d
+    assert model.num_params() == V * c.n_embd + c.block_size * c.n_embd + c.n_layer * per_block + 2 * c.n_embd
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 2 ** 16))
+def test_changing_token_t_never_changes_earlier_logits(t, seed):
+    model = tiny()
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(V, (2, 32), generator=g)
+    changed = idx.clone()
+    changed[:, t] = (changed[:, t] + 1) % V
+    a, _ = model(idx)
+    b, _ = model(changed)
+    torch.testing.assert_close(a[:, :t], b[:, :t], rtol=0, atol=0)
+    assert not torch.allclose(a[:, t:], b[:, t:])
+
+
+@pytest.mark.parametrize("impl", ["sdpa", "math"])
+def test_an_example_does_not_depend_on_its_batch(impl):
+    model = tiny(impl)
+    g = torch.Generator().manual_seed(1)
+    idx = torch.randint(V, (5, 20), generator=g)
+    prompt = torch.randn(4, 64, generator=g, dtype=torch.float64)
+    for p in (None, prompt):
+        batch, _ = model(idx, prompt=p)
+        alone = torch.cat([model(idx[i:i + 1], prompt=p)[0] for i in range(5)])
+        torch.testing.assert_close(batch, alone)
+
+
+def test_loss_ignores_minus_100_and_is_cross_entropy():
+    model = tiny()
+    idx = torch.randint(V, (3, 10))
+    targets = torch.randint(V, (3, 10))
+    targets[:, :4] = -100
+    logits, loss = model(idx, targets)
+    expected = F.cross_entropy(logits[:, 4:].reshape(-1, V), targets[:, 4:].reshape(-1))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_too_long_is_an_error_before_any_work():
+    model = tiny()
+    with pytest.raises(ValueError, match="exceeds the model's context"):
+        model(torch.zeros(1, 45, dtype=torch.long), prompt=torch.zeros(4, 64, dtype=torch.float64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 16), st.integers(1, 12), st.sampled_from(["sdpa", "math"]),
+       st.integers(0, 8), st.integers(0, 2 ** 16))
+def test_shared_prefix_equals_concatenation(B, T, P, impl, n_pad, seed):
+    """logits, loss and the prompt's gradient of the fast path equal those of explicit concatenation,
+    with some positions ignored as padding."""
+    model = tiny(impl)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(V, (B, T), generator=g)
+    targets = torch.randint(V, (B, T), generator=g)
+    targets[:, T - min(n_pad, T - 1):] = -100  # right padding, at least one real target per row
+    prompt = torch.randn(P, 64, generator=g, dtype=torch.float64, requires_grad=True)
+    results = []
+    for shared in (True, False):
+        logits, loss = model(idx, targets, prompt=prompt, shared_prefix=shared)
+        (grad,) = torch.autograd.grad(loss, prompt)
+        results.append((logits, loss, grad))
+    for fast, ref in zip(*results):
+        torch.testing.assert_close(fast, ref)
+
+
+def _right_padded(seqs):
+    T = max(len(s) for s in seqs)
+    idx = torch.zeros(len(seqs), T, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        idx[i, :len(s)] = torch.tensor(s)
+    return idx, torch.tensor([len(s) for s in seqs])
+
+
+def _greedy_one_by_one(model, seq, n, prompt, eot_id):
+    """The plainest reference: one sequence at a time, full forward, argmax, no cache, no padding."""
+    seq, out = list(seq), []
+    for _ in range(n):
+        logits, _ = model(torch.tensor([seq]), prompt=prompt)
+        nxt = int(logits[0, -1].argmax())
+        if nxt == eot_id:
+            break
+        out.append(nxt)
+        seq.append(nxt)
+    return out
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.lists(st.integers(0, V - 1), min_size=1, max_size=10), min_size=1, max_size=4),
+       st.integers(0, 6), st.integers(1, 12), st.integers(0, 2 ** 16))
+def test_cached_generation_equals_uncached_greedy(seqs, P, n_new, seed):
+    model = tiny()
+    g = torch.Generator().manual_seed(seed)
+    prompt = torch.randn(P, 64, generator=g, dtype=torch.float64) if P else None
+    idx, lengths = _right_padded(seqs)
+    eot_id = seed % V  # some runs stop early, most run to n_new
+    expected = [_greedy_one_by_one(model, s, n_new, prompt, eot_id) for s in seqs]
+    cached = model.generate(idx, n_new, prompt=prompt, lengths=lengths, eot_id=eot_id)
+    uncached = model.generate(idx, n_new, prompt=prompt, lengths=lengths, eot_id=eot_id, use_cache=False)
+    assert cached == expected
+    assert uncached == expected
+
+
+def test_generation_stops_at_end_of_text():
+    model = tiny()
+    idx = torch.randint(V, (2, 5))
+    free = model.generate(idx, 8)
+    eot = free[0][2]  # make the third generated token of row 0 the end-of-text token
+    stopped = model.generate(idx, 8, eot_id=eot)
+    assert stopped[0] == free[0][:free[0].index(eot)]
+    assert all(len(row) <= 8 for row in stopped)
+
+
+def test_sampling_respects_top_k():
+    model = tiny()
+    idx = torch.randint(V, (4, 5))
+    torch.manual_seed(0)
+    greedy = model.generate(idx, 1)
+    sampled = model.generate(idx, 1, temperature=1.0, top_k=1)
+    assert sampled == greedy

@@ -1,0 +1,181 @@
+"""Pretrain the base GPT on a text corpus; the result is frozen and reused by tune_prompt.py.
+
+    python train_base.py                       # bundled corpus, `small` preset, out/base/base.pt
+    python train_base.py --preset tiny --steps 200 --out out/tiny
+    python train_base.py --corpus my_text.txt --out out/mine
+    python train_base.py --resume --steps 300  # continue from out/base/base.pt
+
+Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
+cosine decay) -> write base.pt (weights, config, tokenizer, fingerprint) and log.jsonl (one line per
+evaluation). An existing base.pt is never overwritten unless --overwrite is given.
+"""
+import argparse
+import json
+import math
+import os
+import time
+from contextlib import nullcontext
+
+import torch
+from tqdm import tqdm
+
+from minprompt.checkpoint import atomic_write_text, load_base, save_base
+from minprompt.corpus import encode_corpus, get_batch, read_corpus, split_train_val
+from minprompt.errors import UserError, run_main
+from minprompt.model import GPT, PRESETS, preset
+from minprompt.tokenizer import Tokenizer
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default="data/corpus.txt", help="UTF-8 text, documents separated by <|endoftext|> (default: %(default)s)")
+    p.add_argument("--out", default="out/base", help="folder for base.pt and log.jsonl (default: %(default)s)")
+    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: %(default)s; tiny for tests, medium for a GPU)")
+    p.add_argument("--vocab-size", type=int, default=2048, help="BPE vocabulary, end-of-text token included (default: %(default)s)")
+    p.add_argument("--block-size", type=int, default=None, help="context length (default: the preset's)")
+    p.add_argument("--steps", type=int, default=400, help="optimizer steps (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=16, help="windows per step (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (default: %(default)s)")
+    p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
+    p.add_argument("--warmup", type=int, default=40, help="linear warmup steps (default: %(default)s)")
+    p.add_argument("--weight-decay", type=float, default=0.1, help="AdamW weight decay on matrices (default: %(default)s)")
+    p.add_argument("--grad-clip", type=float, default=1.0, help="clip the gradient norm to this, 0 = off (default: %(default)s)")
+    p.add_argument("--eval-every", type=int, default=100, help="steps between validation evaluations (default: %(default)s)")
+    p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA; slow to start)")
+    p.add_argument("--overwrite", action="store_true", help="retrain from scratch even if base.pt exists")
+    p.add_argument("--resume", action="store_true", help="start from the existing base.pt's weights and tokenizer and train --steps more")
+    return p.parse_args(argv)
+
+
+def pick_device(name):
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def lr_at(step, args):
+    """Linear warmup to --lr, then cosine decay to --min-lr at the last step."""
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return args.min_lr + 0.5 * (args.lr - args.min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    ckpt_path = os.path.join(args.out, "base.pt")
+    if args.overwrite and args.resume:
+        raise UserError("--overwrite and --resume contradict each other", ckpt_path, "pass one of them")
+    if os.path.exists(ckpt_path) and not (args.overwrite or args.resume):
+        print(f"base checkpoint exists: {ckpt_path}; using it as is "
+              "(pass --overwrite to retrain from scratch, or --resume to train it further)")
+        return
+    if args.resume and not os.path.exists(ckpt_path):
+        raise UserError("nothing to resume: no base checkpoint", ckpt_path, "drop --resume to train a new base")
+    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    t_start = time.time()
+
+    # ---- data: corpus -> tokenizer -> ids ---------------------------------------------------------
+    docs = read_corpus(args.corpus)
+    if args.resume:
+        model, tokenizer = load_base(ckpt_path)
+        model.requires_grad_(True).train()
+        print(f"resuming from {ckpt_path}")
+    else:
+        t0 = time.time()
+        bar = tqdm(total=args.vocab_size - 257, desc="training tokenizer", unit="merge", leave=False)
+        tokenizer = Tokenizer.train("\n".join(docs), args.vocab_size, progress=lambda i, n: bar.update(1))
+        bar.close()
+        print(f"tokenizer: {tokenizer.vocab_size} tokens, trained in {time.time() - t0:.1f}s")
+        overrides = {"vocab_size": tokenizer.vocab_size}
+        if args.block_size:
+            overrides["block_size"] = args.block_size
+        model = GPT(preset(args.preset, **overrides))
+    block_size = model.config.block_size
+    ids = encode_corpus(docs, tokenizer)
+    train_ids, val_ids = split_train_val(ids, block_size, args.corpus)
+    print(f"corpus: {len(docs)} documents, {len(ids):,} tokens ({len(train_ids):,} train, {len(val_ids):,} val)")
+    c = model.config
+    print(f"model: {c.n_layer} layers, {c.n_head} heads, {c.n_embd} wide, context {c.block_size}: "
+          f"{model.num_params():,} parameters, all trained")
+
+    # ---- optimizer: decay matrices, not biases or LayerNorm gains ----------------------------------
+    model.to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}],
+                                  lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
+    step_model = torch.compile(model) if args.compile else model
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    gen = torch.Generator().manual_seed(args.seed)
+    eval_gen = torch.Generator().manual_seed(args.seed + 1)
+    val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device) for _ in range(args.eval_batches)]
+
+    @torch.no_grad()
+    def val_loss():
+        model.eval()
+        with autocast:
+            losses = [step_model(x, y)[1].item() for x, y in val_batches]
+        model.train()
+        return sum(losses) / len(losses)
+
+    # ---- training loop -----------------------------------------------------------------------------
+    os.makedirs(args.out, exist_ok=True)
+    log_path = os.path.join(args.out, "log.jsonl")
+    log = open(log_path, "w")
+    tokens_per_step = args.batch_size * block_size
+    recent = []
+    metrics = {"step": 0, "train_loss": None, "val_loss": val_loss(), "tokens_per_s": None}
+    log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
+    t_train = time.time()
+    bar = tqdm(range(args.steps), desc="pretraining", unit="step")
+    try:
+        for step in bar:
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, args)
+            x, y = get_batch(train_ids, args.batch_size, block_size, gen, device)
+            with autocast:
+                _, loss = step_model(x, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if args.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(params, args.grad_clip)
+            optimizer.step()
+            recent = (recent + [loss.item()])[-20:]
+            tokens_per_s = (step + 1) * tokens_per_step / (time.time() - t_train)
+            bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}", tok_s=f"{tokens_per_s:,.0f}")
+            if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
+                metrics = {"step": step + 1, "train_loss": sum(recent) / len(recent), "val_loss": val_loss(),
+                           "tokens_per_s": tokens_per_s}
+                log.write(json.dumps(metrics) + "\n")
+                log.flush()
+                bar.write(f"step {step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
+                          f"{tokens_per_s:,.0f} tokens/s")
+    except KeyboardInterrupt:
+        bar.close()
+        raise UserError(f"interrupted at step {step}; no checkpoint written", ckpt_path,
+                        "run again (the log of this run is in log.jsonl)") from None
+    finally:
+        log.close()
+
+    # ---- save --------------------------------------------------------------------------------------
+    metrics = {**metrics, "train_wall_s": time.time() - t_train, "total_wall_s": time.time() - t_start,
+               "train_tokens": args.steps * tokens_per_step, "device": str(device)}
+    fp = save_base(ckpt_path, model.cpu(), tokenizer, vars(args), metrics)
+    atomic_write_text(os.path.join(args.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
+    print(f"wrote {ckpt_path} (fingerprint {fp[:12]}): val loss {metrics['val_loss']:.3f}, "
+          f"{metrics['total_wall_s']:.0f}s in all, {metrics['tokens_per_s']:,.0f} tokens/s")
+
+
+if __name__ == "__main__":
+    run_main(main)
