@@ -22,7 +22,7 @@ from tqdm import tqdm
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
 from minprompt.corpus import encode_corpus, get_batch, read_corpus, split_train_val
 from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, preset
+from minprompt.model import GPT, PRESETS, pick_device, preset
 from minprompt.tokenizer import Tokenizer
 
 
@@ -48,16 +48,6 @@ def parse_args(argv=None):
     p.add_argument("--overwrite", action="store_true", help="retrain from scratch even if base.pt exists")
     p.add_argument("--resume", action="store_true", help="start from the existing base.pt's weights and tokenizer and train --steps more")
     return p.parse_args(argv)
-
-
-def pick_device(name):
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def lr_at(step, args):

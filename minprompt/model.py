@@ -48,6 +48,17 @@ def preset(name, **overrides):
     return replace(PRESETS[name], **overrides)
 
 
+def pick_device(name="auto"):
+    """"auto" picks cuda, then mps, then cpu."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()

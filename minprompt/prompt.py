@@ -1,0 +1,117 @@
+"""SoftPrompt: the only trained tensor in prompt tuning, its initialisations, and prompt files.
+
+Used by `python tune_prompt.py` (trains and saves out/<task>/prompt.pt) and `python -m minprompt.predict`.
+
+A soft prompt is P vectors of the model's width, shape (P, n_embd), placed in front of every input as
+if they were token embeddings. Inits (`--init`):
+- random  uniform in [-a, a] with a = sqrt(3) * std(embedding table), so its spread matches the
+          embedding table's (a uniform on [-a, a] has std a / sqrt(3));
+- vocab   embeddings of tokens drawn from the most frequent ones: BPE learns merges in order of
+          frequency, so the first 1000 merged tokens stand in for a frequency list;
+- text    the embeddings of a text's tokens (`--init-text`), cycled or cut to P;
+- labels  the embeddings of the class labels' tokens first, then vocab samples (Lester et al. 2021
+          found this init best).
+
+prompt.pt is one dict of plain data: the tensor, its init and length, the task, labels and template,
+and the base's fingerprint and tokenizer hash. Loading it onto another base is refused.
+"""
+from contextlib import nullcontext
+
+import torch
+import torch.nn as nn
+
+from minprompt.checkpoint import atomic_save, load_file
+from minprompt.errors import UserError
+
+INITS = ("random", "vocab", "text", "labels")
+PROMPT_FORMAT = "minprompt-prompt-v1"
+N_FREQUENT = 1000
+
+
+class SoftPrompt(nn.Module):
+    def __init__(self, n_tokens, n_embd):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n_tokens, n_embd))  # (P, C)
+
+    def forward(self):
+        return self.weight  # (P, C)
+
+
+def init_prompt(prompt, init, model, tokenizer, init_text=None, labels=(), seed=0):
+    """Fill prompt.weight (P, C) in place from the frozen model's embedding table."""
+    wte = model.transformer.wte.weight.detach()  # (vocab, C)
+    P = prompt.weight.shape[0]
+    g = torch.Generator().manual_seed(seed)
+    first_merge = 256
+    frequent = torch.arange(first_merge, min(first_merge + N_FREQUENT, tokenizer.eot_id))  # most frequent merges
+    if len(frequent) == 0:
+        frequent = torch.arange(tokenizer.eot_id)
+    sample = lambda n: frequent[torch.randint(len(frequent), (n,), generator=g)]
+    if init == "random":
+        a = 3 ** 0.5 * wte.std().item()
+        rows = (torch.rand(P, wte.shape[1], generator=g) * 2 - 1) * a  # (P, C)
+    elif init == "vocab":
+        rows = wte[sample(P)]  # (P, C)
+    elif init == "text":
+        if not init_text:
+            raise UserError("--init text needs --init-text", None, 'pass e.g. --init-text "Is this review positive or negative?"')
+        ids = tokenizer.encode(init_text)
+        rows = wte[torch.tensor([ids[i % len(ids)] for i in range(P)])]  # (P, C)
+    elif init == "labels":
+        ids = [i for label in labels for i in tokenizer.encode(" " + label)][:P]
+        rows = torch.cat([wte[torch.tensor(ids, dtype=torch.long)], wte[sample(P - len(ids))]])  # (P, C)
+    else:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    with torch.no_grad():
+        prompt.weight.copy_(rows.to(prompt.weight.device))
+    return prompt
+
+
+def save_prompt(path, prompt_tensor, **meta):
+    """Write prompt.pt atomically: the (P, C) tensor plus plain-data metadata."""
+    atomic_save({"format": PROMPT_FORMAT, "prompt": prompt_tensor.detach().cpu().clone(), **meta}, path)
+
+
+def load_prompt(path):
+    ck = load_file(path, "prompt file", "train one with `python tune_prompt.py` or check --prompt")
+    if not isinstance(ck, dict) or ck.get("format") != PROMPT_FORMAT or not torch.is_tensor(ck.get("prompt")):
+        raise UserError("not a minprompt prompt file", path, "pass a prompt.pt written by tune_prompt.py")
+    return ck
+
+
+def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path):
+    """Refuse a prompt trained on another base: its vectors only mean something to that model."""
+    if ck["base_fingerprint"] != base_fingerprint:
+        raise UserError(f"prompt was trained on base {ck['base_fingerprint'][:12]}, this base is {base_fingerprint[:12]}",
+                        path, "pass the --base it was trained on, or retrain the prompt on this base")
+    if ck["tokenizer_hash"] != tokenizer_hash:
+        raise UserError(f"prompt was trained with tokenizer {ck['tokenizer_hash'][:12]}, this base has "
+                        f"{tokenizer_hash[:12]}", path, "retrain the prompt on this base")
+
+
+def nearest_tokens(prompt_tensor, model, tokenizer, k=3):
+    """For each prompt vector, the k vocabulary tokens whose embeddings are closest in cosine."""
+    wte = model.transformer.wte.weight.detach().float().cpu()  # (vocab, C)
+    p = prompt_tensor.detach().float().cpu()  # (P, C)
+    cos = nn.functional.normalize(p, dim=1) @ nn.functional.normalize(wte, dim=1).T  # (P, vocab)
+    top = cos.topk(k, dim=1)
+    return [[(tokenizer.decode([i]), s) for i, s in zip(ids.tolist(), sims.tolist())]
+            for ids, sims in zip(top.indices, top.values)]
+
+
+def make_optimizer(soft, lr):
+    """AdamW over the prompt alone: no base parameter is ever handed to an optimizer."""
+    return torch.optim.AdamW(soft.parameters(), lr=lr, weight_decay=1e-5)
+
+
+def tuning_step(model, soft, optimizer, idx, targets, autocast=None):
+    """One step of prompt tuning: loss of the frozen model with the prompt in front, backward (the
+    gradient reaches only the prompt), clip, update. A non-finite loss is returned without a step."""
+    with autocast or nullcontext():
+        _, loss = model(idx, targets, prompt=soft())
+    if torch.isfinite(loss):
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(soft.parameters(), 1.0)
+        optimizer.step()
+    return loss

@@ -1,0 +1,261 @@
+"""Downstream tasks: JSONL files -> token batches; rank classification; the generation metric.
+
+Used by `python tune_prompt.py --task sentiment` (or topic, describe, or any folder) and by
+`python -m minprompt.predict`.
+
+A task is a folder with train.jsonl, val.jsonl and test.jsonl, one JSON object per line:
+- classification: {"text": ..., "label": ...}
+- generation:     {"input": ..., "target": ...}, optionally "attributes" (strings the output should
+                  mention) and "style" (a class the output's wording should show).
+
+Everything is text to text. An example becomes a context, its template filled in, and an answer:
+
+    context  "Review: The soup was cold and the waiter rude.\nSentiment:"
+    answer   " negative"                      (for generation: " " + target + end-of-text)
+
+The loss is cross-entropy on the answer tokens only (-100 elsewhere). A classification prediction is
+rank classification: every label is scored as a continuation of the context (the sum of its tokens'
+log-probabilities, all labels in one batched pass) and the best wins, so multi-token labels work.
+"""
+import json
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from minprompt.errors import UserError
+
+TASKS_DIR = Path(__file__).resolve().parent.parent / "data" / "tasks"
+SPLITS = ("train", "val", "test")
+TEMPLATES = {  # none of these formats appears in the pretraining corpus
+    "sentiment": "Review: {text}\nSentiment:",
+    "topic": "Article: {text}\nTopic:",
+    "describe": "Attributes: {input}\nDescription:",
+}
+DEFAULT_TEMPLATES = {"classification": "Text: {text}\nLabel:", "generation": "Input: {input}\nOutput:"}
+
+
+@dataclass
+class Task:
+    name: str
+    folder: str
+    kind: str  # "classification" or "generation"
+    template: str
+    labels: list = field(default_factory=list)  # classification: sorted label strings
+    splits: dict = field(default_factory=dict)  # "train"/"val"/"test" -> list of records
+
+    @property
+    def field(self):
+        return "text" if self.kind == "classification" else "input"
+
+    @property
+    def metric(self):
+        if self.kind == "classification":
+            return "accuracy"
+        return "attribute_recall" if all("attributes" in r for r in self.splits["test"]) else "exact_match"
+
+    def hand_prompt(self):
+        """A hand-written instruction, the prompt-engineering baseline in `tune_prompt.py --compare`."""
+        if self.kind == "classification":
+            return f"Read the text and answer with one word: {', '.join(self.labels)}."
+        return "Write a short product description that mentions every attribute, in the requested style."
+
+
+def read_jsonl(path, fields):
+    records = []
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except FileNotFoundError:
+        raise UserError("task split not found", path, "a task folder needs train.jsonl, val.jsonl and test.jsonl") from None
+    except UnicodeDecodeError:
+        raise UserError("task split is not UTF-8", path, "save it as UTF-8 JSON lines") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"malformed JSON at line {n} ({e.msg})", path, "fix that line: one JSON object per line") from None
+        if not isinstance(record, dict) or any(not isinstance(record.get(f), str) for f in fields):
+            raise UserError(f"line {n} lacks string fields {' and '.join(repr(f) for f in fields)}", path,
+                            "each line needs " + ", ".join(f'"{f}": "..."' for f in fields))
+        records.append(record)
+    if not records:
+        raise UserError("task split is empty", path, "add at least one example")
+    return records
+
+
+def load_task(name_or_path, template=None):
+    """A bundled task by name (sentiment, topic, describe) or any folder with the three JSONL files."""
+    folder = Path(name_or_path) if os.path.isdir(name_or_path) else TASKS_DIR / name_or_path
+    if not folder.is_dir():
+        bundled = ", ".join(sorted(p.name for p in TASKS_DIR.iterdir())) if TASKS_DIR.is_dir() else "none"
+        raise UserError("task not found", folder, f"pass a bundled task ({bundled}) or a folder with train/val/test.jsonl")
+    first = read_jsonl(folder / "train.jsonl", [])[0]
+    kind = "classification" if "label" in first else "generation" if "target" in first else None
+    if kind is None:
+        raise UserError("cannot tell the task kind from line 1", folder / "train.jsonl",
+                        'use {"text", "label"} for classification or {"input", "target"} for generation')
+    fields = ["text", "label"] if kind == "classification" else ["input", "target"]
+    splits = {s: read_jsonl(folder / f"{s}.jsonl", fields) for s in SPLITS}
+    name = folder.name
+    template = template or TEMPLATES.get(name) or DEFAULT_TEMPLATES[kind]
+    task = Task(name, str(folder), kind, template, splits=splits)
+    if kind == "classification":
+        task.labels = sorted({r["label"] for r in splits["train"]})
+        for s in ("val", "test"):
+            unseen = sorted({r["label"] for r in splits[s]} - set(task.labels))
+            if unseen:
+                raise UserError(f"label {unseen[0]!r} in {s} is not among the train labels {task.labels}",
+                                folder / f"{s}.jsonl", "fix the label or add train examples of it")
+    return task
+
+
+# ---- encoding --------------------------------------------------------------------------------------
+def encode_context(tokenizer, template, key, value, budget):
+    """Token ids of the filled template, at most `budget` long; a value too long loses tokens from its
+    left (the end of a review holds its verdict). Returns (ids, was_truncated)."""
+    ids = tokenizer.encode(template.format(**{key: value}))
+    if len(ids) <= budget:
+        return ids, False
+    value_ids = tokenizer.encode(value)
+    drop = len(ids) - budget
+    while drop <= len(value_ids):
+        ids = tokenizer.encode(template.format(**{key: tokenizer.decode(value_ids[drop:])}))
+        if len(ids) <= budget:
+            return ids, True
+        drop += 1
+    raise UserError(f"the template alone is longer than the {budget} tokens left by the context", None,
+                    "use a shorter --n-prompt or template")
+
+
+def encode_split(task, tokenizer, records, max_len):
+    """records -> list of (context ids, answer ids) that fit in max_len tokens, and how many contexts
+    were cut. For classification the answer is the record's label (None for unlabelled input)."""
+    if task.kind == "classification":
+        answers = [tokenizer.encode(" " + r["label"]) if "label" in r else None for r in records]
+        room = max(len(tokenizer.encode(" " + label)) for label in task.labels)
+    else:
+        answers = [(tokenizer.encode(" " + r["target"]) + [tokenizer.eot_id])[: max_len // 2] if "target" in r else None
+                   for r in records]
+        room = max(len(a) for a in answers if a is not None) if any(a is not None for a in answers) else max_len // 2
+    examples, n_cut = [], 0
+    for record, answer in zip(records, answers):
+        context, cut = encode_context(tokenizer, task.template, task.field, record[task.field], max_len - room)
+        examples.append((context, answer))
+        n_cut += cut
+    return examples, n_cut
+
+
+def make_batch(pairs, device):
+    """(context, answer) id lists -> idx (B, T), targets (B, T), right-padded; targets are the answer
+    tokens at the positions that predict them, -100 elsewhere."""
+    seqs = [c + a for c, a in pairs]
+    T = max(len(s) for s in seqs) - 1
+    idx = torch.zeros(len(seqs), T, dtype=torch.long)
+    targets = torch.full((len(seqs), T), -100, dtype=torch.long)
+    for i, ((context, answer), seq) in enumerate(zip(pairs, seqs)):
+        idx[i, : len(seq) - 1] = torch.tensor(seq[:-1])
+        targets[i, len(context) - 1: len(seq) - 1] = torch.tensor(answer)
+    return idx.to(device), targets.to(device)
+
+
+def train_batches(examples, batch_size, seed):
+    """Endless random batches: each pass over the examples is a new shuffle. (Grouping examples of
+    similar length would waste less compute on padding, but it made batches less random and tuning
+    worse on the sentiment task, so we keep plain shuffling.)"""
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        order = torch.randperm(len(examples), generator=g).tolist()
+        for start in range(0, len(order) - batch_size + 1 if len(order) >= batch_size else 1, batch_size):
+            yield [examples[i] for i in order[start: start + batch_size]]
+
+
+# ---- evaluation ------------------------------------------------------------------------------------
+def answer_logprob(model, idx, targets, prompt):
+    """Sum of log p(answer tokens) for each row: (B,)."""
+    logits, _ = model(idx, prompt=prompt)  # (B, T, vocab)
+    logp = F.log_softmax(logits.float(), dim=-1)  # (B, T, vocab)
+    picked = logp.gather(-1, targets.clamp(min=0)[..., None])[..., 0]  # (B, T)
+    return (picked * (targets != -100)).sum(dim=1)  # (B,)
+
+
+@torch.no_grad()
+def classify(model, prompt, tokenizer, task, contexts, batch_size=64, device="cpu"):
+    """Rank classification: index of the best-scoring label for each context."""
+    label_ids = [tokenizer.encode(" " + label) for label in task.labels]
+    per_batch = max(1, batch_size // len(label_ids))
+    preds = []
+    for start in range(0, len(contexts), per_batch):
+        chunk = contexts[start: start + per_batch]
+        idx, targets = make_batch([(c, a) for c in chunk for a in label_ids], device)
+        scores = answer_logprob(model, idx, targets, prompt).view(len(chunk), len(label_ids))  # (b, n_labels)
+        preds.extend(scores.argmax(dim=1).tolist())
+    return preds
+
+
+@torch.no_grad()
+def answer_loss(model, prompt, examples, batch_size=64, device="cpu"):
+    """Mean cross-entropy per answer token over examples (the generation task's loss)."""
+    total, count = 0.0, 0
+    for start in range(0, len(examples), batch_size):
+        idx, targets = make_batch(examples[start: start + batch_size], device)
+        total -= answer_logprob(model, idx, targets, prompt).sum().item()
+        count += (targets != -100).sum().item()
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def generate_texts(model, prompt, tokenizer, contexts, max_new_tokens=80, batch_size=32, device="cpu"):
+    """Greedy continuations of each context, cut at end-of-text."""
+    outputs = []
+    P = 0 if prompt is None else prompt.shape[0]
+    max_new_tokens = min(max_new_tokens, model.config.block_size - P - max(len(c) for c in contexts))
+    for start in range(0, len(contexts), batch_size):
+        chunk = contexts[start: start + batch_size]
+        idx, _ = make_batch([(c, [0]) for c in chunk], device)  # right-padded contexts
+        lengths = torch.tensor([len(c) for c in chunk])
+        for ids in model.generate(idx, max_new_tokens, prompt=prompt, lengths=lengths, eot_id=tokenizer.eot_id):
+            outputs.append(tokenizer.decode(ids).strip())
+    return outputs
+
+
+def words(text):
+    return re.findall(r"[a-z']+|[!?]", text.lower())
+
+
+class StyleClassifier:
+    """Naive Bayes over words, fitted on the train targets of each style: which style does a text read as?"""
+
+    def __init__(self, records):
+        self.counts = {}
+        for r in records:
+            self.counts.setdefault(r["style"], Counter()).update(words(r["target"]))
+        self.vocab = len(set().union(*self.counts.values()))
+
+    def predict(self, text):
+        def score(style):
+            c = self.counts[style]
+            total = sum(c.values())
+            return sum(math.log((c[w] + 1) / (total + self.vocab)) for w in words(text))
+        return max(sorted(self.counts), key=score)
+
+
+def generation_metrics(outputs, records, train_records):
+    """attribute_recall: share of the requested attributes the output mentions (case-insensitive);
+    style_accuracy: share of outputs a style classifier fitted on train targets reads as the requested
+    style; exact_match: share of outputs equal to the target."""
+    m = {"exact_match": sum(o == r["target"].strip() for o, r in zip(outputs, records)) / len(records)}
+    if all("attributes" in r for r in records):
+        hits = [sum(a.lower() in o.lower() for a in r["attributes"]) / max(1, len(r["attributes"]))
+                for o, r in zip(outputs, records)]
+        m["attribute_recall"] = sum(hits) / len(hits)
+    if all("style" in r for r in records) and all("style" in r for r in train_records):
+        clf = StyleClassifier(train_records)
+        m["style_accuracy"] = sum(clf.predict(o) == r["style"] for o, r in zip(outputs, records)) / len(records)
+    return m

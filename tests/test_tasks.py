@@ -1,0 +1,93 @@
+"""Task files -> batches: bad files get one clear error; answer-only targets; left truncation; rank
+classification scores every label as a continuation."""
+import json
+
+import pytest
+import torch
+
+from minprompt.errors import UserError
+from minprompt.model import GPT, preset
+from minprompt.tasks import (Task, classify, encode_split, generation_metrics, load_task, make_batch)
+from minprompt.tokenizer import Tokenizer
+
+TOK = Tokenizer.train("Review: good film. bad film. Sentiment: positive negative neutral " * 20, 300)
+
+
+def write_task(folder, train, val=None, test=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("train", train), ("val", val or train), ("test", test or train)):
+        (folder / f"{name}.jsonl").write_text("".join(r if isinstance(r, str) else json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+ROWS = [{"text": "good film", "label": "positive"}, {"text": "bad film", "label": "negative"}]
+
+
+def error(folder):
+    with pytest.raises(UserError) as e:
+        load_task(str(folder))
+    return str(e.value)
+
+
+def test_a_folder_task_loads_with_sorted_labels(tmp_path):
+    task = load_task(str(write_task(tmp_path / "mine", ROWS)))
+    assert task.kind == "classification" and task.labels == ["negative", "positive"]
+    assert task.template == "Text: {text}\nLabel:" and task.metric == "accuracy"
+
+
+def test_malformed_line_is_named(tmp_path):
+    folder = write_task(tmp_path / "t", ROWS, test=[json.dumps(ROWS[0]) + "\n", "{not json\n"])
+    msg = error(folder)
+    assert msg.startswith("malformed JSON at line 2") and str(folder / "test.jsonl") in msg
+
+
+def test_missing_field_unseen_label_and_empty_split(tmp_path):
+    assert "line 1 lacks string fields 'text' and 'label'" in error(write_task(tmp_path / "a", ROWS, val=[{"text": "x"}]))
+    msg = error(write_task(tmp_path / "b", ROWS, test=[{"text": "meh", "label": "neutral"}]))
+    assert msg.startswith("label 'neutral' in test is not among the train labels") and "test.jsonl" in msg
+    folder = write_task(tmp_path / "c", ROWS)
+    (folder / "val.jsonl").write_text("\n")
+    assert error(folder).startswith("task split is empty")
+    assert error(tmp_path / "nowhere").startswith("task not found")
+
+
+def test_answer_only_targets_and_right_padding():
+    pairs = [([1, 2, 3], [7]), ([4, 5], [8, 9])]
+    idx, targets = make_batch(pairs, "cpu")
+    assert idx.tolist() == [[1, 2, 3], [4, 5, 8]]
+    assert targets.tolist() == [[-100, -100, 7], [-100, 8, 9]]
+
+
+def test_long_texts_are_cut_from_the_left():
+    task = Task("t", "", "classification", "Review: {text}\nSentiment:", labels=["negative", "positive"])
+    long_text = "bad film " * 50 + "but the end was good film"
+    (context, answer), = encode_split(task, TOK, [{"text": long_text, "label": "positive"}], 40)[0]
+    assert len(context) + len(answer) <= 40 and answer == TOK.encode(" positive")
+    text = TOK.decode(context)
+    assert text.startswith("Review: ") and text.endswith("the end was good film\nSentiment:")
+    _, n_cut = encode_split(task, TOK, [{"text": long_text, "label": "positive"}, ROWS[0]], 40)
+    assert n_cut == 1
+
+
+def test_rank_classification_picks_the_most_likely_label():
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).eval()
+    task = Task("t", "", "classification", "{text}:", labels=["negative", "neutral", "positive"])
+    contexts = [TOK.encode("good film:"), TOK.encode("bad film:")]
+    preds = classify(model, None, TOK, task, contexts, batch_size=4)
+    for context, pred in zip(contexts, preds):  # reference: score each label on its own
+        scores = []
+        for label in task.labels:
+            ans = TOK.encode(" " + label)
+            logits, _ = model(torch.tensor([context + ans[:-1]]))
+            logp = torch.log_softmax(logits[0, len(context) - 1:], -1)
+            scores.append(sum(logp[i, t].item() for i, t in enumerate(ans)))
+        assert pred == max(range(3), key=scores.__getitem__)
+
+
+def test_generation_metrics():
+    records = [{"target": "A green oak lamp.", "attributes": ["green", "oak", "lamp", "Aurora"], "style": "plain"},
+               {"target": "Wow! Super fun!", "attributes": ["fun"], "style": "playful"}]
+    m = generation_metrics(["The green lamp, in oak.", "Wow! Super fun!"], records, records)
+    assert m["attribute_recall"] == pytest.approx((3 / 4 + 1) / 2)
+    assert m["exact_match"] == 0.5 and m["style_accuracy"] == 1.0
