@@ -81,7 +81,7 @@ def main(argv=None):
         print(f"resuming from {ckpt_path}")
     else:
         t0 = time.time()
-        bar = tqdm(total=args.vocab_size - 257, desc="training tokenizer", unit="merge", leave=False)
+        bar = tqdm(total=args.vocab_size - 257, desc="training tokenizer", unit="merge", leave=False, disable=None)
         tokenizer = Tokenizer.train("\n".join(docs), args.vocab_size, progress=lambda i, n: bar.update(1))
         bar.close()
         print(f"tokenizer: {tokenizer.vocab_size} tokens, trained in {time.time() - t0:.1f}s")
@@ -128,7 +128,7 @@ def main(argv=None):
     metrics = {"step": 0, "train_loss": None, "val_loss": val_loss(), "tokens_per_s": None}
     log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
     t_train = time.time()
-    bar = tqdm(range(args.steps), desc="pretraining", unit="step")
+    bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None)
     try:
         for step in bar:
             for group in optimizer.param_groups:

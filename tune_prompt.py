@@ -83,6 +83,8 @@ def main(argv=None):
         return
     if args.resume and not os.path.exists(prompt_path):
         raise UserError("nothing to resume: no prompt file", prompt_path, "drop --resume to train a new prompt")
+    if not 0 < args.lr < float("inf"):
+        raise UserError(f"--lr must be a positive number, got {args.lr}", None, "pass e.g. --lr 0.03")
     if args.n_prompt < 1:
         raise UserError(f"--n-prompt must be at least 1, got {args.n_prompt}", None, "pass e.g. --n-prompt 20")
 
@@ -144,7 +146,7 @@ def main(argv=None):
     log = open(os.path.join(out, "log.jsonl"), "a" if args.resume else "w")
     losses, step0 = [], best["step"]
     step = step0
-    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({task.name})", unit="step")
+    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({task.name})", unit="step", disable=None)
     t_train = time.time()
     try:
         for step in bar:
@@ -217,7 +219,7 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
     tuned = copy.deepcopy(model).train().requires_grad_(True)
     optimizer = torch.optim.AdamW(tuned.parameters(), lr=args.ft_lr, weight_decay=0.0)
     batches = train_batches(data["train"], args.batch_size, args.seed)
-    for _ in tqdm(range(args.steps), desc="full fine-tuning (baseline)", unit="step", leave=False):
+    for _ in tqdm(range(args.steps), desc="full fine-tuning (baseline)", unit="step", leave=False, disable=None):
         idx, targets = make_batch(next(batches), device)
         with autocast:
             _, loss = tuned(idx, targets)

@@ -43,7 +43,7 @@ def read_corpus(path):
 def encode_corpus(docs, tokenizer):
     """-> 1-D numpy array of token ids: doc, eot, doc, eot, ..."""
     ids = []
-    for doc in tqdm(docs, desc="tokenizing", unit="doc", leave=False, mininterval=0.5):
+    for doc in tqdm(docs, desc="tokenizing", unit="doc", leave=False, mininterval=0.5, disable=None):
         ids.extend(tokenizer.encode(doc))
         ids.append(tokenizer.eot_id)
     dtype = np.uint16 if tokenizer.vocab_size <= 2 ** 16 else np.int32

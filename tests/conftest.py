@@ -10,8 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # train_base.py and tune_prompt.py live at the top level
 
-TINY_BASE_ARGS = ["--preset", "tiny", "--vocab-size", "512", "--steps", "300", "--batch-size", "16",
-                  "--lr", "3e-3", "--warmup", "20", "--eval-every", "100", "--seed", "0"]
+TINY_BASE_ARGS = ["--preset", "tiny", "--vocab-size", "2048", "--steps", "1000", "--batch-size", "16",
+                  "--lr", "5e-3", "--warmup", "50", "--eval-every", "250", "--seed", "1337"]
 
 
 def run_script(*args, cwd=ROOT, stdin=None):

@@ -19,8 +19,8 @@ def sha256(path):
 def test_pretraining_clearly_lowers_the_loss(tiny_base):
     path, log = tiny_base
     first, last = log[0], log[-1]
-    assert first["step"] == 0 and last["step"] == 300
-    assert first["val_loss"] == pytest.approx(math.log(512), rel=0.1)  # untrained: about uniform
+    assert first["step"] == 0 and last["step"] == 1000
+    assert first["val_loss"] == pytest.approx(math.log(2048), rel=0.1)  # untrained: about uniform
     assert last["val_loss"] < 0.5 * first["val_loss"]
     assert [e["val_loss"] for e in log] == sorted((e["val_loss"] for e in log), reverse=True)
     ck = read_base(path)
