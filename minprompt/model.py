@@ -196,7 +196,6 @@ class GPT(nn.Module):
         P = 0 if prompt is None else prompt.shape[0]
         self._check_length(P, T + max_new_tokens)
         lengths = torch.full((B,), T, device=idx.device) if lengths is None else lengths.to(idx.device)
-        out = [[] for _ in range(B)]
         done = torch.zeros(B, dtype=torch.bool, device=idx.device)
         rows = torch.arange(B, device=idx.device)
         if use_cache:
@@ -207,11 +206,10 @@ class GPT(nn.Module):
             seqs = torch.cat([idx, idx.new_zeros(B, max_new_tokens)], dim=1)  # (B, T+N): room for new tokens
             logits, _ = self(idx, prompt=prompt)  # (B, T, vocab)
         next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position
+        new_ids = []  # one (B,) tensor per step; read back once at the end, not token by token
         for step in range(max_new_tokens):
             next_id = _pick(next_logits, temperature, top_k)  # (B,)
-            for b in range(B):
-                if not done[b] and next_id[b].item() != eot_id:
-                    out[b].append(next_id[b].item())
+            new_ids.append(next_id)
             if eot_id is not None:
                 done |= next_id == eot_id
             if done.all() or step == max_new_tokens - 1:
@@ -224,7 +222,8 @@ class GPT(nn.Module):
                 lengths = lengths + 1
                 logits, _ = self(seqs[:, :int(lengths.max())], prompt=prompt)  # (B, T', vocab)
                 next_logits = logits[rows, lengths - 1]  # (B, vocab)
-        return out
+        rows_out = torch.stack(new_ids, dim=1).tolist() if new_ids else [[] for _ in range(B)]  # B lists
+        return [row[: row.index(eot_id)] if eot_id in row else row for row in rows_out]
 
     def _forward_cached(self, idx, cache):
         """Run new tokens idx (B, T) at each row's current length, through the cache."""
