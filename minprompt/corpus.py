@@ -64,7 +64,7 @@ def split_train_val(ids, block_size, path):
 
 def get_batch(ids, batch_size, block_size, generator, device):
     """Random windows: x (B, T) and y (B, T) = x shifted left by one token."""
-    starts = torch.randint(len(ids) - block_size - 1 + 1, (batch_size,), generator=generator)
+    starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)  # room for x and y
     x = torch.stack([torch.from_numpy(ids[s: s + block_size].astype(np.int64)) for s in starts.tolist()])  # (B, T)
     y = torch.stack([torch.from_numpy(ids[s + 1: s + 1 + block_size].astype(np.int64)) for s in starts.tolist()])  # (B, T)
     if device.type == "cuda":  # pinned memory lets the copy overlap with compute

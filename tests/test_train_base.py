@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import run_script
 from minprompt.checkpoint import read_base
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
