@@ -46,6 +46,7 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=100, help="steps between validations; the best prompt is kept (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
+    p.add_argument("--compile", action="store_true", help="torch.compile the frozen model for training steps (CUDA; slow to start)")
     p.add_argument("--compare", action="store_true", help="also evaluate no prompt, a hand-written prompt and full fine-tuning")
     p.add_argument("--ft-lr", type=float, default=3e-4, help="learning rate of full fine-tuning in --compare (default: %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue training the prompt in --out/prompt.pt")
@@ -125,6 +126,7 @@ def main(argv=None):
     optimizer = make_optimizer(soft, args.lr)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     batches = train_batches(data["train"], args.batch_size, args.seed)
+    step_model = torch.compile(model) if args.compile else model  # training steps only; eval stays eager
 
     def val_score():
         """Higher is better: validation accuracy, or minus the answer loss for generation."""
@@ -151,7 +153,7 @@ def main(argv=None):
     try:
         for step in bar:
             idx, targets = make_batch(next(batches), device)
-            loss = tuning_step(model, soft, optimizer, idx, targets, autocast)
+            loss = tuning_step(step_model, soft, optimizer, idx, targets, autocast)
             if not torch.isfinite(loss):
                 kept = f"the best prompt so far (step {best['step']}) is in {prompt_path}" if best["step"] else "no prompt was written"
                 raise UserError(f"loss became {loss.item()} at step {step + 1}; {kept}", prompt_path, "lower --lr and run again")
@@ -222,7 +224,7 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
     for _ in tqdm(range(args.steps), desc="full fine-tuning (baseline)", unit="step", leave=False, disable=None):
         idx, targets = make_batch(next(batches), device)
         with autocast:
-            _, loss = tuned(idx, targets)
+            _, loss = tuned(idx, targets, answers_only=True)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(tuned.parameters(), 1.0)

@@ -53,20 +53,26 @@ def attention(q, k, v, prefix_k=None, prefix_v=None, impl="sdpa", mask=None):
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None])  # (B, nh, T, hs)
     if S == T:
         return F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, hs)
+    if torch.compiler.is_compiling():
+        # torch.compile cannot build the CausalBias object inside a graph (it would break the graph
+        # there); a (T, S) boolean mask, shared by the batch, gives the same result and keeps the
+        # memory-efficient kernel eligible.
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(T, S, q.device))
     return F.scaled_dot_product_attention(q, k, v, attn_mask=causal_lower_right(T, S))  # (B, nh, T, hs)
+
+
+def causal_mask(T, S, device):
+    """(T, S) bool: query i sits at key position i + (S - T) and sees every key up to itself."""
+    query_pos = torch.arange(T, device=device)[:, None] + (S - T)  # (T, 1)
+    key_pos = torch.arange(S, device=device)[None, :]  # (1, S)
+    return key_pos <= query_pos  # (T, S)
 
 
 def _math_attention(q, k, v, mask=None):
     """softmax(q k^T / sqrt(hs) + mask) v, spelled out."""
     T, S, hs = q.shape[2], k.shape[2], q.shape[3]
     scores = q @ k.transpose(-2, -1) / math.sqrt(hs)  # (B, nh, T, S)
-    if mask is not None:
-        allowed = mask[:, None]  # (B, 1, T, S)
-    else:
-        # query i sits at key position i + (S - T): it sees every key up to and including itself
-        query_pos = torch.arange(T, device=q.device)[:, None] + (S - T)  # (T, 1)
-        key_pos = torch.arange(S, device=q.device)[None, :]  # (1, S)
-        allowed = key_pos <= query_pos  # (T, S)
+    allowed = mask[:, None] if mask is not None else causal_mask(T, S, q.device)  # (B, 1, T, S) or (T, S)
     scores = scores.masked_fill(~allowed, float("-inf"))  # (B, nh, T, S)
     weights = torch.softmax(scores, dim=-1)  # (B, nh, T, S)
     return weights @ v  # (B, nh, T, hs)

@@ -39,8 +39,9 @@ class GPTConfig:
 
 PRESETS = {
     "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),  # tests: trains in seconds
-    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # laptop default
-    "medium": GPTConfig(block_size=512, n_layer=8, n_head=8, n_embd=512),  # one GPU
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=128),  # laptop default: 10 min on 2 CPU cores
+    "medium": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # the benchmark's size; ~2.5x slower
+    "large": GPTConfig(block_size=512, n_layer=8, n_head=8, n_embd=512),  # one GPU
 }
 
 
@@ -67,9 +68,10 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
 
-    def forward(self, x, prefix=None, cache=None):
+    def forward(self, x, prefix=None, cache=None, keep=None):
         """x: (B, T, C); prefix: this layer's prompt (k, v), each (1, nh, P, hs), or None;
-        cache: a LayerCache during generation. Returns y (B, T, C) and this call's (k, v)."""
+        cache: a LayerCache during generation; keep: (B, T) bool, the rows whose output is wanted (all
+        rows still give keys/values). Returns y (B, T, C), or (N, C) for the N kept rows, and (k, v)."""
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(C, dim=2)  # 3 x (B, T, C)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
@@ -80,6 +82,8 @@ class CausalSelfAttention(nn.Module):
         prefix_k, prefix_v = prefix if prefix is not None else (None, None)
         y = attention(q, k, v, prefix_k, prefix_v, impl=self.config.attn_impl, mask=mask)  # (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        if keep is not None:
+            y = y[keep]  # (N, C)
         return self.c_proj(y), new_kv
 
 
@@ -101,10 +105,12 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-5)
         self.mlp = MLP(config)
 
-    def forward(self, x, prefix=None, cache=None):
-        y, kv = self.attn(self.ln_1(x), prefix, cache)
-        x = x + y  # (B, T, C)
-        x = x + self.mlp(self.ln_2(x))  # (B, T, C)
+    def forward(self, x, prefix=None, cache=None, keep=None):
+        y, kv = self.attn(self.ln_1(x), prefix, cache, keep)
+        if keep is not None:
+            x = x[keep]  # (N, C): only these rows go on through the MLP
+        x = x + y  # (B, T, C) or (N, C)
+        x = x + self.mlp(self.ln_2(x))  # (B, T, C) or (N, C)
         return x, kv
 
 
@@ -153,29 +159,37 @@ class GPT(nn.Module):
             raise ValueError(f"prompt length {P} + text length {T} = {P + T} exceeds the model's context "
                              f"(block_size {self.config.block_size})")
 
-    def forward(self, idx, targets=None, prompt=None, shared_prefix=True):
+    def forward(self, idx, targets=None, prompt=None, shared_prefix=True, answers_only=False):
         """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
         Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
         shared_prefix=False runs the literal concatenation instead: the reference the fast path is
-        tested against, and a contender in the benchmark."""
+        tested against, and a contender in the benchmark.
+        answers_only=True (with targets): the last block's MLP and the LM head run only at the N
+        positions that have a target, and logits come back as (N, vocab), one row per target in
+        row-major order. Same loss, less work when few positions are scored (prompt tuning scores
+        only the answer tokens): no other position's output can reach the loss."""
         B, T = idx.shape
         P = 0 if prompt is None else prompt.shape[0]
         self._check_length(P, T)
+        keep = targets != -100 if answers_only else None  # (B, T) bool or None
+        last = self.config.n_layer - 1
         tok = self.transformer.wte(idx)  # (B, T, C)
         if prompt is not None and not shared_prefix:
             x = torch.cat([prompt[None].expand(B, -1, -1), tok], dim=1)  # (B, P+T, C)
             x = x + self.transformer.wpe(torch.arange(P + T, device=idx.device))  # (B, P+T, C)
-            for block in self.transformer.h:
-                x, _ = block(x)
-            x = x[:, P:]  # (B, T, C): the text positions
+            keep_all = None if keep is None else F.pad(keep, (P, 0))  # (B, P+T): no prompt position is kept
+            for i, block in enumerate(self.transformer.h):
+                x, _ = block(x, keep=keep_all if i == last else None)
+            x = x[:, P:] if keep is None else x  # (B, T, C) the text positions, or already (N, C)
         else:
             prefixes = self.prompt_kv(prompt) if prompt is not None else [None] * self.config.n_layer
             x = tok + self.transformer.wpe(torch.arange(P, P + T, device=idx.device))  # (B, T, C)
-            for block, prefix in zip(self.transformer.h, prefixes):
-                x, _ = block(x, prefix)  # (B, T, C)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab)
+            for i, (block, prefix) in enumerate(zip(self.transformer.h, prefixes)):
+                x, _ = block(x, prefix, keep=keep if i == last else None)  # (B, T, C), last maybe (N, C)
+        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab) or (N, vocab)
         loss = None
         if targets is not None:
+            targets = targets[keep] if answers_only else targets  # (N,) or (B, T)
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
         return logits, loss
 

@@ -162,6 +162,8 @@ def make_batch(pairs, device):
     for i, ((context, answer), seq) in enumerate(zip(pairs, seqs)):
         idx[i, : len(seq) - 1] = torch.tensor(seq[:-1])
         targets[i, len(context) - 1: len(seq) - 1] = torch.tensor(answer)
+    if torch.device(device).type == "cuda":  # pinned host memory: the copy overlaps with GPU work
+        return idx.pin_memory().to(device, non_blocking=True), targets.pin_memory().to(device, non_blocking=True)
     return idx.to(device), targets.to(device)
 
 
@@ -177,24 +179,39 @@ def train_batches(examples, batch_size, seed):
 
 
 # ---- evaluation ------------------------------------------------------------------------------------
+def answer_logprobs(model, idx, targets, prompt):
+    """log p of each answer token, (N,), in row-major order, and the row each belongs to, (N,).
+    Logits are computed only at the answer positions (answers_only)."""
+    keep = targets != -100  # (B, T)
+    logits, _ = model(idx, targets, prompt=prompt, answers_only=True)  # (N, vocab)
+    picked = F.log_softmax(logits.float(), dim=-1).gather(-1, targets[keep][:, None])[:, 0]  # (N,)
+    return picked, keep.nonzero()[:, 0]
+
+
 def answer_logprob(model, idx, targets, prompt):
     """Sum of log p(answer tokens) for each row: (B,)."""
-    logits, _ = model(idx, prompt=prompt)  # (B, T, vocab)
-    logp = F.log_softmax(logits.float(), dim=-1)  # (B, T, vocab)
-    picked = logp.gather(-1, targets.clamp(min=0)[..., None])[..., 0]  # (B, T)
-    return (picked * (targets != -100)).sum(dim=1)  # (B,)
+    picked, rows = answer_logprobs(model, idx, targets, prompt)  # (N,), (N,)
+    return torch.zeros(idx.shape[0], device=picked.device).index_add_(0, rows, picked)  # (B,)
 
 
 @torch.no_grad()
 def classify(model, prompt, tokenizer, task, contexts, batch_size=64, device="cpu"):
-    """Rank classification: index of the best-scoring label for each context."""
+    """Rank classification: index of the best-scoring label for each context. When every label is a
+    single token, one pass per context scores them all (the logits at its last position); otherwise
+    each (context, label) pair is its own row."""
     label_ids = [tokenizer.encode(" " + label) for label in task.labels]
-    per_batch = max(1, batch_size // len(label_ids))
+    one_token = all(len(ids) == 1 for ids in label_ids)
+    per_batch = batch_size if one_token else max(1, batch_size // len(label_ids))
     preds = []
     for start in range(0, len(contexts), per_batch):
         chunk = contexts[start: start + per_batch]
-        idx, targets = make_batch([(c, a) for c in chunk for a in label_ids], device)
-        scores = answer_logprob(model, idx, targets, prompt).view(len(chunk), len(label_ids))  # (b, n_labels)
+        if one_token:
+            idx, targets = make_batch([(c, label_ids[0]) for c in chunk], device)  # target: the answer position
+            logits, _ = model(idx, targets, prompt=prompt, answers_only=True)  # (b, vocab)
+            scores = logits[:, [ids[0] for ids in label_ids]]  # (b, n_labels): log p up to a shared constant
+        else:
+            idx, targets = make_batch([(c, a) for c in chunk for a in label_ids], device)
+            scores = answer_logprob(model, idx, targets, prompt).view(len(chunk), len(label_ids))  # (b, n_labels)
         preds.extend(scores.argmax(dim=1).tolist())
     return preds
 

@@ -19,7 +19,7 @@ def tiny(impl="sdpa", seed=0, **kw):
 
 
 def test_presets_and_gpt2_layout():
-    assert [PRESETS[n].n_embd for n in ("tiny", "small", "medium")] == [64, 256, 512]
+    assert [PRESETS[n].n_embd for n in ("tiny", "small", "medium", "large")] == [64, 128, 256, 512]
     model = GPT(preset("tiny", vocab_size=V))
     assert model.lm_head.weight is model.transformer.wte.weight  # tied
     names = set(dict(model.named_parameters()))
@@ -84,14 +84,19 @@ def test_shared_prefix_equals_concatenation(B, T, P, impl, n_pad, seed):
     idx = torch.randint(V, (B, T), generator=g)
     targets = torch.randint(V, (B, T), generator=g)
     targets[:, T - min(n_pad, T - 1):] = -100  # right padding, at least one real target per row
+    targets[:, 1:][torch.rand(B, T - 1, generator=g) < 0.3] = -100  # and holes, as around answers
     prompt = torch.randn(P, 64, generator=g, dtype=torch.float64, requires_grad=True)
     results = []
     for shared in (True, False):
-        logits, loss = model(idx, targets, prompt=prompt, shared_prefix=shared)
-        (grad,) = torch.autograd.grad(loss, prompt)
-        results.append((logits, loss, grad))
-    for fast, ref in zip(*results):
-        torch.testing.assert_close(fast, ref)
+        for answers_only in (False, True):  # answers_only: logits only at the targets, same loss
+            logits, loss = model(idx, targets, prompt=prompt, shared_prefix=shared, answers_only=answers_only)
+            (grad,) = torch.autograd.grad(loss, prompt)
+            results.append((logits if answers_only else logits[targets != -100], loss, grad))
+    reference = results[2]  # literal concatenation, every position computed
+    for other in results:
+        for fast, ref in zip(other, reference):
+            torch.testing.assert_close(fast, ref)
+    torch.testing.assert_close(model(idx, prompt=prompt)[0], model(idx, prompt=prompt, shared_prefix=False)[0])
 
 
 def _right_padded(seqs):
@@ -148,3 +153,21 @@ def test_sampling_respects_top_k():
     greedy = model.generate(idx, 1)
     sampled = model.generate(idx, 1, temperature=1.0, top_k=1)
     assert sampled == greedy
+
+
+def test_prompt_tuning_step_compiles_without_graph_breaks():
+    """`--compile` needs the whole training forward (shared prefix, causal_lower_right SDPA, answers-only
+    loss) traced as one graph. backend="eager" traces with torch.compile's frontend but skips codegen,
+    so this runs in seconds on any CPU; fullgraph=True turns any graph break into an error."""
+    torch._dynamo.reset()
+    model = tiny()
+    prompt = torch.randn(5, 64, dtype=torch.float64, requires_grad=True)
+    idx = torch.randint(V, (3, 12))
+    targets = torch.full((3, 12), -100)
+    targets[:, -1] = 7
+    compiled = torch.compile(model, fullgraph=True, backend="eager")
+    _, loss = compiled(idx, targets, prompt=prompt)
+    (grad,) = torch.autograd.grad(loss, prompt)
+    _, ref = model(idx, targets, prompt=prompt, answers_only=True)
+    torch.testing.assert_close(loss, ref)
+    assert torch.isfinite(grad).all() and grad.abs().sum() > 0

@@ -69,10 +69,12 @@ def test_long_texts_are_cut_from_the_left():
     assert n_cut == 1
 
 
-def test_rank_classification_picks_the_most_likely_label():
+@pytest.mark.parametrize("labels", [["negative", "neutral", "positive"],  # one token each: one pass
+                                    ["bad film", "good film", "neutral"]])  # multi-token: a row per label
+def test_rank_classification_picks_the_most_likely_label(labels):
     torch.manual_seed(0)
     model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).eval()
-    task = Task("t", "", "classification", "{text}:", labels=["negative", "neutral", "positive"])
+    task = Task("t", "", "classification", "{text}:", labels=labels)
     contexts = [TOK.encode("good film:"), TOK.encode("bad film:")]
     preds = classify(model, None, TOK, task, contexts, batch_size=4)
     for context, pred in zip(contexts, preds):  # reference: score each label on its own

@@ -1,0 +1,392 @@
+"""Benchmark: minprompt's prompt tuning against Hugging Face PEFT on the same model, side by side.
+
+    python -m minprompt.bench                        # a few minutes on a 2-core CPU
+    python -m minprompt.bench --device cuda --json out/bench-cuda.json
+
+Contenders run interleaved in one process (this matters: a laptop's or a shared machine's speed drifts
+by 10-30% within minutes, so only rates measured side by side can be compared), each after a warm-up,
+for --reps repetitions; a table shows the median rate of each and the median of the per-repetition
+ratios. Memory is measured once per contender in a fresh subprocess (peak RSS on CPU, peak allocated
+on CUDA), so one contender's caches never count against another.
+
+- train: one prompt-tuning step (forward, backward, clip, AdamW on the prompt), examples/s, for our
+  shared-prefix path, our literal concatenation, and PEFT on the same weights exported to transformers
+  (the `hf` extra; "skipped" without it). Classification-style batches: the loss is on the last two
+  tokens, the same positions for every contender.
+- infer: a forward pass with the prompt (what rank classification costs), examples/s.
+- generate: greedy generation of --new-tokens tokens, tokens/s: our KV cache (prompt K/V computed once
+  and shared), no cache (the whole sequence recomputed each step), and transformers `generate` + PEFT.
+- pretrain: train_base.py's step on the preset (all weights trained), tokens/s, and MFU: achieved
+  FLOP/s (6 N + 12 L C T per token, N = weights without position embeddings) over the best measured
+  matmul FLOP/s on the same device.
+
+The models are randomly initialised: speed does not depend on the weights.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+
+import torch
+
+from minprompt.checkpoint import atomic_write_text
+from minprompt.errors import UserError, run_main
+from minprompt.model import GPT, PRESETS, pick_device, preset
+from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
+
+SKIPPED = "skipped: install minprompt[hf]"
+
+
+def has_hf():
+    try:
+        import peft  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def autocast_for(device):
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+
+
+# ---- the contenders: each builder returns a function that does one unit of work ----------------------
+def frozen_model(args, device):
+    torch.manual_seed(0)
+    return GPT(preset(args.preset)).to(device).requires_grad_(False).eval()
+
+
+def class_batch(args, device, B=None):
+    """Token ids (B, T) and answer-only targets: the last two positions are scored, as in classification."""
+    B = B or args.batch_size
+    g = torch.Generator().manual_seed(1)
+    seq = torch.randint(PRESETS[args.preset].vocab_size - 1, (B, args.text_len + 1), generator=g)  # (B, T+1)
+    idx, targets = seq[:, :-1].clone(), seq[:, 1:].clone()  # (B, T) each
+    targets[:, :-2] = -100
+    return idx.to(device), targets.to(device)
+
+
+def ours_train(args, device, P, shared):
+    model = frozen_model(args, device)
+    soft = SoftPrompt(P, model.config.n_embd).to(device)
+    torch.nn.init.normal_(soft.weight, std=0.02)
+    opt = make_optimizer(soft, 0.03)
+    idx, targets = class_batch(args, device)
+    autocast = autocast_for(device)
+    return lambda: tuning_step(model, soft, opt, idx, targets, autocast, shared_prefix=shared)
+
+
+def peft_model(args, device, P):
+    import warnings
+
+    import transformers
+    from peft import PromptTuningConfig, get_peft_model
+
+    transformers.logging.set_verbosity_error()
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+    from minprompt.interop import to_hf_gpt2
+
+    return get_peft_model(to_hf_gpt2(frozen_model(args, "cpu")).to(device),
+                          PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=P))
+
+
+def peft_train(args, device, P):
+    model = peft_model(args, device, P).train()
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.03, weight_decay=1e-5)
+    idx, targets = class_batch(args, device)
+    # transformers shifts labels itself (labels[t + 1] is scored at position t): the same T tokens, labels
+    # one position later; the target of the last position lies beyond these T tokens, so PEFT scores one
+    # position where we score two (the logits of every position are computed either way).
+    labels = torch.cat([torch.full_like(targets[:, :1], -100), targets[:, :-1]], dim=1)  # (B, T)
+    autocast = autocast_for(device)
+
+    def step():
+        with autocast:
+            loss = model(input_ids=idx, labels=labels).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+    return step
+
+
+def ours_infer(args, device, P, shared):
+    """What classify() does for one-token labels: one pass, logits only at each row's last position."""
+    model = frozen_model(args, device)
+    prompt = torch.randn(P, model.config.n_embd, device=device) * 0.02  # (P, C)
+    idx, targets = class_batch(args, device)
+    targets[:, :-1] = -100  # the answer position
+    autocast = autocast_for(device)
+
+    def infer():
+        with torch.no_grad(), autocast:
+            model(idx, targets, prompt=prompt, shared_prefix=shared, answers_only=True)
+    return infer
+
+
+def peft_infer(args, device, P):
+    """The same with transformers: `logits_to_keep=1` computes logits at the last position only."""
+    model = peft_model(args, device, P).eval()
+    idx, _ = class_batch(args, device)
+    autocast = autocast_for(device)
+
+    def infer():
+        with torch.no_grad(), autocast:
+            model(input_ids=idx, logits_to_keep=1)
+    return infer
+
+
+def ours_generate(args, device, P, use_cache):
+    model = frozen_model(args, device)
+    prompt = torch.randn(P, model.config.n_embd, device=device) * 0.02  # (P, C)
+    idx, _ = class_batch(args, device, B=args.gen_batch)
+    ctx = idx[:, : args.gen_context]  # (B, T0)
+    return lambda: model.generate(ctx, args.new_tokens, prompt=prompt, use_cache=use_cache)
+
+
+def peft_generate(args, device, P):
+    model = peft_model(args, device, P).eval()
+    idx, _ = class_batch(args, device, B=args.gen_batch)
+    ctx = idx[:, : args.gen_context]  # (B, T0)
+    eot = PRESETS[args.preset].vocab_size - 1
+
+    def generate():
+        with torch.no_grad():
+            model.generate(input_ids=ctx, attention_mask=torch.ones_like(ctx), max_new_tokens=args.new_tokens,
+                           min_new_tokens=args.new_tokens, do_sample=False, pad_token_id=eot)
+    return generate
+
+
+def pretrain_step(args, device):
+    torch.manual_seed(0)
+    model = GPT(preset(args.preset)).to(device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), fused=device.type == "cuda")
+    T = model.config.block_size
+    g = torch.Generator().manual_seed(2)
+    seq = torch.randint(model.config.vocab_size, (args.pretrain_batch, T + 1), generator=g).to(device)
+    autocast = autocast_for(device)
+
+    def step():
+        with autocast:
+            _, loss = model(seq[:, :-1], seq[:, 1:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    c = model.config
+    n = model.num_params() - model.transformer.wpe.weight.numel()
+    flops_per_token = 6 * n + 12 * c.n_layer * c.n_embd * T
+    return step, flops_per_token
+
+
+def matmul_peak(device, reps):
+    """Best median FLOP/s of square matmuls in the dtype training uses (fp32 on CPU, bf16 on CUDA)."""
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    best = 0.0
+    for n in (512, 1024, 2048) if device.type != "cuda" else (4096, 8192):
+        a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+        rates = [2 * n ** 3 / timed(lambda: a @ b, device, 3) * 3 for _ in range(reps)]
+        best = max(best, statistics.median(rates))
+    return best
+
+
+# ---- timing ---------------------------------------------------------------------------------------------
+def timed(fn, device, n):
+    sync(device)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    sync(device)
+    return time.perf_counter() - t0
+
+
+def interleaved(contenders, units, device, reps, calls):
+    """contenders: name -> function. Each is warmed up, then timed `calls` calls per repetition, in an
+    order rotated every repetition. Returns name -> list of rates (units per second), one per repetition."""
+    for fn in contenders.values():
+        fn()
+        fn()
+    names = list(contenders)
+    rates = {name: [] for name in names}
+    for r in range(reps):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            rates[name].append(units * calls / timed(contenders[name], device, calls))
+    return rates
+
+
+def median_ratio(a, b):
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
+# ---- memory: one fresh process per contender -------------------------------------------------------------
+def child(args):
+    """Run in a subprocess: build one contender, run a few steps, print its peak memory in MiB."""
+    device = pick_device(args.device)
+    kind, P = args.child.split(":")
+    P = int(P)
+    fn = {"shared": lambda: ours_train(args, device, P, True), "concat": lambda: ours_train(args, device, P, False),
+          "peft": lambda: peft_train(args, device, P)}[kind]()
+    for _ in range(3):
+        fn()
+    if device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated() / 2 ** 20
+    else:
+        peak = peak_rss_mib()
+    print(json.dumps({"peak_mib": peak}))
+
+
+def peak_rss_mib():
+    """This process's peak resident memory. On Linux, VmHWM: ru_maxrss would also count the parent's
+    memory at fork time, so every child would look at least as big as the benchmark process."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024  # kB
+    except (OSError, StopIteration):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+        return rss / 2 ** 20 if sys.platform == "darwin" else rss / 1024
+
+
+def peak_memory(args, kind, P):
+    cmd = [sys.executable, "-m", "minprompt.bench", "--child", f"{kind}:{P}", "--device", args.device,
+           "--preset", args.preset, "--batch-size", str(args.batch_size), "--text-len", str(args.text_len),
+           "--prompts", str(P), "--gen-context", str(args.gen_context), "--new-tokens", str(args.new_tokens)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
+
+
+# ---- the run --------------------------------------------------------------------------------------------
+def fmt(x, unit=""):
+    return f"{x:,.1f}{unit}" if isinstance(x, float) else str(x)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", default="medium", choices=sorted(PRESETS), help="model size (default: %(default)s: d256 L4 H4)")
+    p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
+    p.add_argument("--prompts", default="20,100", help="prompt lengths P to time, comma-separated (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=32, help="examples per training/inference batch (default: %(default)s)")
+    p.add_argument("--text-len", type=int, default=64, help="text tokens per example (default: %(default)s)")
+    p.add_argument("--gen-batch", type=int, default=4, help="rows generated at once (default: %(default)s)")
+    p.add_argument("--gen-context", type=int, default=16, help="context tokens before generating (default: %(default)s)")
+    p.add_argument("--new-tokens", type=int, default=128, help="tokens generated per row (default: %(default)s)")
+    p.add_argument("--pretrain-batch", type=int, default=16, help="pretraining batch (default: %(default)s)")
+    p.add_argument("--reps", type=int, default=5, help="timed repetitions per contender (default: %(default)s)")
+    p.add_argument("--sections", default="train,memory,infer,generate,pretrain",
+                   help="which parts to run, comma-separated (default: all)")
+    p.add_argument("--json", default="out/bench.json", help="where to write the results (default: %(default)s)")
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)  # internal: one memory measurement
+    args = p.parse_args(argv)
+
+    block = PRESETS[args.preset].block_size
+    prompts = [int(x) for x in args.prompts.split(",")]
+    if args.batch_size < 1 or args.gen_batch < 1 or args.pretrain_batch < 1 or args.reps < 1:
+        raise UserError("batch sizes and --reps must be at least 1", None, "pass positive sizes")
+    for P in prompts:
+        if P < 1 or P + args.text_len > block:
+            raise UserError(f"prompt {P} + text {args.text_len} tokens does not fit the {args.preset} preset's "
+                            f"context of {block}", None, "pick smaller --prompts or --text-len")
+    if max(prompts) + args.gen_context + args.new_tokens > block:
+        raise UserError(f"prompt {max(prompts)} + context {args.gen_context} + {args.new_tokens} new tokens exceeds "
+                        f"the context of {block}", None, "pick a smaller --new-tokens or --gen-context")
+    if args.child:
+        return child(args)
+
+    device = pick_device(args.device)
+    sections = set(args.sections.split(","))
+    hf = has_hf()
+    torch.manual_seed(0)
+    lines = [f"minprompt.bench: preset {args.preset}, device {device}, torch {torch.__version__}, "
+             f"{torch.get_num_threads()} threads, {args.reps} reps, medians", ""]
+    results = {"preset": args.preset, "device": str(device), "torch": torch.__version__, "args": vars(args)}
+
+    def table(title, unit, rates, baseline):
+        lines.extend([f"### {title}", "", f"| contender | {unit} | vs {baseline} |", "|---|---:|---:|"])
+        for name, r in rates.items():
+            if r is None:
+                lines.append(f"| {name} | {SKIPPED} | |")
+                continue
+            ratio = median_ratio(r, rates[baseline]) if rates.get(baseline) else None
+            lines.append(f"| {name} | {statistics.median(r):,.1f} | {fmt(ratio, 'x') if ratio else ''} |")
+        lines.append("")
+        print("\n".join(lines[-len(rates) - 5:]), flush=True)
+        return {name: (None if r is None else {"median": statistics.median(r), "rates": r,
+                                               "vs_" + baseline: median_ratio(r, rates[baseline])
+                                               if rates.get(baseline) else None})
+                for name, r in rates.items()}
+
+    calls = 3 if device.type == "cpu" else 20
+
+    def three_way(title, ours, peft, P):
+        """Our shared prefix, our concatenation and PEFT, interleaved; ratios against PEFT when present."""
+        fns = {"minprompt shared prefix": ours(args, device, P, True),
+               "minprompt concatenation": ours(args, device, P, False)}
+        if hf:
+            fns["PEFT (transformers)"] = peft(args, device, P)
+        rates = interleaved(fns, args.batch_size, device, args.reps, calls)
+        rates.setdefault("PEFT (transformers)", None)
+        base = "PEFT (transformers)" if hf else "minprompt concatenation"
+        return table(f"{title}, P={P}, batch {args.batch_size} x {args.text_len} tokens", "examples/s", rates, base)
+
+    for P in prompts:
+        if "train" in sections:
+            results[f"train_P{P}"] = three_way("Prompt-tuning step", ours_train, peft_train, P)
+        if "memory" in sections:
+            kinds = ["shared", "concat"] + (["peft"] if hf else [])
+            mem = {k: peak_memory(args, k, P) for k in kinds}
+            what = "peak allocated MiB" if device.type == "cuda" else "peak RSS MiB"
+            lines.extend([f"### Memory of a training step, P={P} (fresh process each)", "",
+                          f"| contender | {what} | vs PEFT |", "|---|---:|---:|"])
+            for k, name in (("shared", "minprompt shared prefix"), ("concat", "minprompt concatenation"),
+                            ("peft", "PEFT (transformers)")):
+                if k not in mem:
+                    lines.append(f"| {name} | {SKIPPED} | |")
+                else:
+                    lines.append(f"| {name} | {mem[k]:,.0f} | {fmt(mem[k] / mem['peft'], 'x') if 'peft' in mem else ''} |")
+            lines.append("")
+            print("\n".join(lines[-8:]), flush=True)
+            results[f"memory_P{P}"] = mem
+    if "infer" in sections:
+        results["infer"] = three_way("Classification forward", ours_infer, peft_infer, prompts[0])
+    if "generate" in sections:
+        P = prompts[0]
+        fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
+               "minprompt no cache": ours_generate(args, device, P, False)}
+        if hf:
+            fns["transformers generate + PEFT"] = peft_generate(args, device, P)
+        rates = interleaved(fns, args.gen_batch * args.new_tokens, device, max(3, args.reps // 2), 1)
+        rates.setdefault("transformers generate + PEFT", None)
+        results["generate"] = table(f"Greedy generation, P={P}, {args.gen_batch} rows, {args.gen_context} context "
+                                    f"+ {args.new_tokens} new tokens", "tokens/s", rates, "minprompt no cache")
+    if "pretrain" in sections:
+        step, flops_per_token = pretrain_step(args, device)
+        peak = matmul_peak(device, args.reps)
+        tokens = args.pretrain_batch * PRESETS[args.preset].block_size
+        rates = interleaved({"pretrain": step}, tokens, device, args.reps, calls)["pretrain"]
+        tps = statistics.median(rates)
+        mfu = tps * flops_per_token / peak
+        lines.extend([f"### Pretraining step ({args.preset}, batch {args.pretrain_batch} x "
+                      f"{PRESETS[args.preset].block_size})", "",
+                      "| tokens/s | achieved GFLOP/s | matmul peak GFLOP/s | MFU |", "|---:|---:|---:|---:|",
+                      f"| {tps:,.0f} | {tps * flops_per_token / 1e9:,.1f} | {peak / 1e9:,.1f} | {mfu:.2f} |", ""])
+        print("\n".join(lines[-6:]), flush=True)
+        results["pretrain"] = {"tokens_per_s": tps, "rates": rates, "flops_per_token": flops_per_token,
+                               "matmul_peak_flops": peak, "mfu": mfu}
+    results["markdown"] = "\n".join(lines)
+    os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
+    atomic_write_text(args.json, json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    run_main(main)

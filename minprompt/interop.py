@@ -1,0 +1,111 @@
+"""Interop with Hugging Face: our base as a transformers GPT2LMHeadModel, our prompt as a PEFT adapter.
+
+    pip install -e ".[hf]"
+    python -m minprompt.interop out/sentiment/prompt.pt out/hf
+
+writes out/hf/base/ (a GPT-2 that `GPT2LMHeadModel.from_pretrained` loads) and out/hf/adapter/ (a
+prompt-tuning adapter that `PeftModel.from_pretrained(model, "out/hf/adapter")` loads). Texts are still
+encoded with minprompt's tokenizer (`load_base(...)[1]`): the exported model knows token ids, not text.
+
+Optional: this module needs the `hf` extra (transformers, peft, safetensors); nothing else in minprompt
+imports it. The mapping is one to one because model.py is exactly GPT-2. The only twist: transformers'
+GPT-2 stores its projections as `Conv1D`, whose weight is the transpose of an nn.Linear's.
+"""
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from minprompt.checkpoint import fingerprint, load_base
+from minprompt.errors import UserError, run_main
+from minprompt.prompt import check_prompt_matches_base, load_prompt
+
+CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+
+
+def hf_gpt2_config(config):
+    """Our GPTConfig -> transformers' GPT2Config (no dropout, tanh GELU, eps 1e-5, tied head)."""
+    from transformers import GPT2Config
+
+    return GPT2Config(vocab_size=config.vocab_size, n_positions=config.block_size, n_embd=config.n_embd,
+                      n_layer=config.n_layer, n_head=config.n_head, activation_function="gelu_new",
+                      layer_norm_epsilon=1e-5, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                      tie_word_embeddings=True, bos_token_id=config.vocab_size - 1,
+                      eos_token_id=config.vocab_size - 1)
+
+
+def to_hf_gpt2(model):
+    """A transformers GPT2LMHeadModel holding the same weights as our GPT (copied, in eval mode)."""
+    from transformers import GPT2LMHeadModel
+
+    hf = GPT2LMHeadModel(hf_gpt2_config(model.config))
+    ours = model.state_dict()
+    state = {name: (ours[name].t() if name.endswith(CONV1D) else ours[name]).detach().clone().cpu()
+             for name in ours}
+    missing, unexpected = hf.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith(".attn.bias") and not m.endswith(".masked_bias")]
+    if missing or unexpected:  # a mismatch here means model.py drifted from GPT-2
+        raise RuntimeError(f"GPT-2 mapping failed: missing {missing}, unexpected {unexpected}")
+    hf.tie_weights()
+    return hf.eval()
+
+
+def peft_adapter_config(n_prompt, config, base_dir):
+    """The adapter_config.json PEFT writes for prompt tuning of a causal LM."""
+    return {"peft_type": "PROMPT_TUNING", "task_type": "CAUSAL_LM", "num_virtual_tokens": n_prompt,
+            "token_dim": config.n_embd, "num_transformer_submodules": 1,
+            "num_attention_heads": config.n_head, "num_layers": config.n_layer,
+            "prompt_tuning_init": "RANDOM", "inference_mode": True, "base_model_name_or_path": str(base_dir)}
+
+
+def export_peft(prompt_file, out_dir, base=None):
+    """Write out_dir/base (the prompt's base as HF GPT-2) and out_dir/adapter (the prompt as a PEFT
+    prompt-tuning adapter). Returns (base_dir, adapter_dir)."""
+    from safetensors.torch import save_file
+
+    ck = load_prompt(prompt_file)
+    base = base or ck["base_path"]
+    model, tokenizer = load_base(base)
+    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file)
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))  # nothing half-written
+    try:
+        to_hf_gpt2(model).save_pretrained(tmp / "base")
+        (tmp / "adapter").mkdir()
+        prompt = ck["prompt"].float().contiguous()  # (P, C)
+        save_file({"prompt_embeddings": prompt}, str(tmp / "adapter" / "adapter_model.safetensors"))
+        config = peft_adapter_config(prompt.shape[0], model.config, out_dir / "base")
+        (tmp / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir / "base", out_dir / "adapter"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Export a tuned prompt and its base for transformers + PEFT.")
+    p.add_argument("prompt", help="prompt.pt written by tune_prompt.py")
+    p.add_argument("out", help="output directory (gets base/ and adapter/)")
+    p.add_argument("--base", default=None, help="base checkpoint (default: the path stored in the prompt file)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    args = p.parse_args(argv)
+    try:
+        import peft  # noqa: F401  (checked here so the user hears about the extra, not a traceback)
+        import safetensors  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        raise UserError("transformers, peft and safetensors are not installed", None,
+                        'pip install -e ".[hf]"') from None
+    if Path(args.out).exists() and any(Path(args.out).iterdir()) and not args.overwrite:
+        raise UserError("output directory is not empty", args.out, "pass --overwrite or another directory")
+    base_dir, adapter_dir = export_peft(args.prompt, args.out, args.base)
+    print(f"wrote {base_dir} (GPT2LMHeadModel) and {adapter_dir} (PEFT prompt-tuning adapter)")
+
+
+if __name__ == "__main__":
+    run_main(main)

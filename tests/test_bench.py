@@ -1,0 +1,43 @@
+"""The benchmark's plumbing (never its numbers): nonsense sizes are refused with one line, a missing
+`hf` extra shows as "skipped" in the table, and a small run writes a JSON with every contender."""
+import json
+
+import pytest
+
+from conftest import run_script
+from minprompt import bench
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--prompts", "200", "--text-len", "64"], "prompt 200 + text 64 tokens does not fit"),
+    (["--batch-size", "0"], "batch sizes and --reps must be at least 1"),
+    (["--preset", "tiny", "--prompts", "8", "--new-tokens", "128"], "exceeds the context of 128"),
+])
+def test_nonsense_sizes_are_refused(args, message, tmp_path):
+    r = run_script("-m", "minprompt.bench", *args, "--json", str(tmp_path / "b.json"))
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: ") and message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_small_run_without_the_extra_reports_skipped(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "has_hf", lambda: False)
+    out = tmp_path / "b.json"
+    bench.main(["--preset", "tiny", "--prompts", "4", "--text-len", "8", "--batch-size", "2", "--gen-batch", "2",
+                "--new-tokens", "4", "--reps", "1", "--sections", "train,infer,generate", "--json", str(out)])
+    results = json.loads(out.read_text())
+    assert bench.SKIPPED in results["markdown"]
+    for key in ("train_P4", "infer"):
+        assert results[key]["PEFT (transformers)"] is None
+        assert results[key]["minprompt shared prefix"]["median"] > 0
+        assert results[key]["minprompt concatenation"]["median"] > 0
+    assert results["generate"]["minprompt KV cache, shared prompt"]["median"] > 0
+    assert "| minprompt shared prefix |" in capsys.readouterr().out
+
+
+def test_the_scripts_never_import_the_optional_extras():
+    code = ("import sys, train_base, tune_prompt, minprompt.predict, minprompt.bench; "
+            "bad = [m for m in ('transformers', 'peft', 'safetensors', 'matplotlib') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = run_script("-c", code)
+    assert r.returncode == 0, r.stdout + r.stderr
