@@ -30,17 +30,20 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", default="data/corpus.txt", help="UTF-8 text, documents separated by <|endoftext|> (default: %(default)s)")
     p.add_argument("--out", default="out/base", help="folder for base.pt and log.jsonl (default: %(default)s)")
-    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: %(default)s; tiny for tests, medium for a GPU)")
+    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: %(default)s; tiny for tests, large for a GPU)")
     p.add_argument("--vocab-size", type=int, default=2048, help="BPE vocabulary, end-of-text token included (default: %(default)s)")
     p.add_argument("--block-size", type=int, default=None, help="context length (default: the preset's)")
-    p.add_argument("--steps", type=int, default=400, help="optimizer steps (default: %(default)s)")
+    p.add_argument("--n-layer", type=int, default=None, help="transformer blocks (default: the preset's)")
+    p.add_argument("--n-head", type=int, default=None, help="attention heads (default: the preset's)")
+    p.add_argument("--n-embd", type=int, default=None, help="model width (default: the preset's)")
+    p.add_argument("--steps", type=int, default=1100, help="optimizer steps (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=16, help="windows per step (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
-    p.add_argument("--warmup", type=int, default=40, help="linear warmup steps (default: %(default)s)")
+    p.add_argument("--warmup", type=int, default=60, help="linear warmup steps (default: %(default)s)")
     p.add_argument("--weight-decay", type=float, default=0.1, help="AdamW weight decay on matrices (default: %(default)s)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="clip the gradient norm to this, 0 = off (default: %(default)s)")
-    p.add_argument("--eval-every", type=int, default=100, help="steps between validation evaluations (default: %(default)s)")
+    p.add_argument("--eval-every", type=int, default=300, help="steps between validation evaluations (default: %(default)s)")
     p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
@@ -86,8 +89,9 @@ def main(argv=None):
         bar.close()
         print(f"tokenizer: {tokenizer.vocab_size} tokens, trained in {time.time() - t0:.1f}s")
         overrides = {"vocab_size": tokenizer.vocab_size}
-        if args.block_size:
-            overrides["block_size"] = args.block_size
+        for name in ("block_size", "n_layer", "n_head", "n_embd"):
+            if getattr(args, name):
+                overrides[name] = getattr(args, name)
         model = GPT(preset(args.preset, **overrides))
     block_size = model.config.block_size
     ids = encode_corpus(docs, tokenizer)

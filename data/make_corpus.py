@@ -15,21 +15,21 @@ corpus.txt
     joined by "\\n<|endoftext|>\\n" (the marker on its own line, none before the
     first or after the last document; the file ends with a single "\\n").  The
     mix, by number of documents:
-      * 45% reviews of movies, restaurants, books and products.  Sentiment is
+      * 70% reviews of movies, restaurants, books and products.  Sentiment is
         carried by adjectives ("charming", "bland"), negation ("far from great",
         "never boring", "I did not enjoy ...") and contrast ("The score was lovely,
         but the plot was muddled; in the end I would not watch it again.").  About
-        45% are positive, 45% negative and 10% mixed; about 80% end with an
-        explicit verdict in one of many forms ("4 out of 5 stars", "Skip this
-        one.", "Overall: positive.", "My feelings were mixed.") that always
-        agrees with the body.  Some are one-liners ("The film was dreadful.");
+        45% are positive, 45% negative and 10% mixed; 95% end with an explicit
+        verdict that always agrees with the body: half in one of many forms ("4
+        out of 5 stars", "Skip this one.", "Worth every penny."), half naming the
+        polarity in one word ("Overall: positive.", "My feelings were mixed.").  Some are one-liners ("The film was dreadful.");
         some mention a neutral fact (the plot, the price) that carries no opinion.
-      * 25% product descriptions built from attributes (name, category,
+      * 15% product descriptions built from attributes (name, category,
         material, colour, one or two features) in three styles: plain (spec
         sheet), luxury (long and elegant) and playful (exclamations and jokes).
         About a third start with a "Style: <style>" header line.  Every
         description names all of its attributes literally.
-      * 30% news items on sports, science, business and weather: a headline
+      * 15% news items on sports, science, business and weather: a headline
         line, then 2-5 sentences; some start with a section tag line such as
         "Sports desk".
     The documents are written in shuffled order because the training script's
@@ -70,7 +70,7 @@ import re
 import sys
 
 N_DOCS = 22000                    # documents in corpus.txt
-MIX = (("review", 45), ("product", 25), ("news", 30))
+MIX = (("review", 70), ("product", 15), ("news", 15))
 TASK_SIZES = {"sentiment": (2000, 300, 600), "topic": (2000, 300, 600),
               "describe": (1500, 200, 200)}
 HELDOUT_FRACTION = 0.2
@@ -1095,7 +1095,18 @@ def contrast_sentence(rng, s, deck, domain, pol, tense):
     return f"{cap(opp)}; still, {ending}."
 
 
+# Verdicts that name the polarity in one word. Half of all verdicts take one of these
+# forms, so that predicting the word "positive"/"negative" after a review is a frequent,
+# high-loss step in pretraining: the skill that the sentiment prompt later steers.
+POLAR_VERDICTS = ["Overall: {w}.", "Verdict: {w}.", "My verdict: {w}.", "In short: {w}.",
+                  "My feelings were {w}.", "Overall, a {w} experience.", "In a word: {w}.",
+                  "All in all, {w}."]
+POLAR_WORDS = {POS: "positive", NEG: "negative", MIXED: "mixed"}
+
+
 def make_verdict(rng, domain, pol):
+    if rng.random() < 0.5:
+        return rng.choice(POLAR_VERDICTS).format(w=POLAR_WORDS[pol])
     stars = {POS: rng.choice([4, 5]), NEG: rng.choice([1, 2]), MIXED: 3}[pol]
     ten = {POS: rng.randint(8, 10), NEG: rng.randint(1, 3), MIXED: rng.randint(5, 6)}[pol]
     return rng.choice(VERDICTS[pol]["all"] + VERDICTS[pol][domain]).format(
@@ -1110,7 +1121,7 @@ def make_review(rng, pools, domain, pol):
     tense = "present" if domain == "book" and rng.random() < 0.4 else "past"
     if pol != MIXED and rng.random() < 0.2:            # a one-line review
         body = [overall_sentence(rng, s, domain, pol)]
-        return s, body, (make_verdict(rng, domain, pol) if rng.random() < 0.6 else None)
+        return s, body, (make_verdict(rng, domain, pol) if rng.random() < 0.95 else None)
     body = []
     if rng.random() < 0.4:
         body.append(rng.choice(OPENERS[domain]).format(**s))
@@ -1134,7 +1145,7 @@ def make_review(rng, pools, domain, pol):
                         contrast_sentence(rng, s, deck, domain, pol, tense))
         if rng.random() < 0.4 or len(body) == 1:
             body.append(overall_sentence(rng, s, domain, pol))
-    return s, body, (make_verdict(rng, domain, pol) if rng.random() < 0.85 else None)
+    return s, body, (make_verdict(rng, domain, pol) if rng.random() < 0.95 else None)
 
 
 def review_doc(rng, pools):
