@@ -67,12 +67,14 @@ def frozen_model(args, device):
 
 
 def class_batch(args, device, B=None):
-    """Token ids (B, T) and answer-only targets: the last two positions are scored, as in classification."""
+    """Token ids (B, T) and answer-only targets at positions T-3 and T-2: two answer tokens, as in
+    classification, placed so that PEFT (labels shifted by one inside transformers) scores the same two."""
     B = B or args.batch_size
     g = torch.Generator().manual_seed(1)
     seq = torch.randint(PRESETS[args.preset].vocab_size - 1, (B, args.text_len + 1), generator=g)  # (B, T+1)
     idx, targets = seq[:, :-1].clone(), seq[:, 1:].clone()  # (B, T) each
-    targets[:, :-2] = -100
+    targets[:, :-3] = -100
+    targets[:, -1] = -100
     return idx.to(device), targets.to(device)
 
 
@@ -106,8 +108,7 @@ def peft_train(args, device, P):
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.03, weight_decay=1e-5)
     idx, targets = class_batch(args, device)
     # transformers shifts labels itself (labels[t + 1] is scored at position t): the same T tokens, labels
-    # one position later; the target of the last position lies beyond these T tokens, so PEFT scores one
-    # position where we score two (the logits of every position are computed either way).
+    # one position later, so both score positions T-3 and T-2.
     labels = torch.cat([torch.full_like(targets[:, :1], -100), targets[:, :-1]], dim=1)  # (B, T)
     autocast = autocast_for(device)
 
@@ -125,8 +126,9 @@ def ours_infer(args, device, P, shared):
     """What classify() does for one-token labels: one pass, logits only at each row's last position."""
     model = frozen_model(args, device)
     prompt = torch.randn(P, model.config.n_embd, device=device) * 0.02  # (P, C)
-    idx, targets = class_batch(args, device)
-    targets[:, :-1] = -100  # the answer position
+    idx, _ = class_batch(args, device)
+    targets = torch.full_like(idx, -100)
+    targets[:, -1] = 0  # the answer position: the last one
     autocast = autocast_for(device)
 
     def infer():

@@ -65,11 +65,14 @@ def export_peft(prompt_file, out_dir, base=None):
     prompt-tuning adapter). Returns (base_dir, adapter_dir)."""
     from safetensors.torch import save_file
 
+    out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not is_export(out_dir):
+        raise UserError("output exists and is not an empty folder or an earlier export", out_dir,
+                        "pass a new folder (an export holds only base/ and adapter/)")
     ck = load_prompt(prompt_file)
     base = base or ck["base_path"]
     model, tokenizer = load_base(base)
     check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file)
-    out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))  # nothing half-written
     try:
@@ -79,12 +82,28 @@ def export_peft(prompt_file, out_dir, base=None):
         save_file({"prompt_embeddings": prompt}, str(tmp / "adapter" / "adapter_model.safetensors"))
         config = peft_adapter_config(prompt.shape[0], model.config, out_dir / "base")
         (tmp / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
+        old = None
+        if out_dir.exists():  # swap: the old export is removed only once the new one is in place
+            old = out_dir.with_name(tmp.name + "-old")
+            os.replace(out_dir, old)
         os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out_dir / "base", out_dir / "adapter"
+
+
+def is_export(path):
+    """An empty folder, or one holding only what export_peft writes: safe to replace."""
+    return path.is_dir() and {p.name for p in path.iterdir()} <= {"base", "adapter"}
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def main(argv=None):
@@ -92,7 +111,7 @@ def main(argv=None):
     p.add_argument("prompt", help="prompt.pt written by tune_prompt.py")
     p.add_argument("out", help="output directory (gets base/ and adapter/)")
     p.add_argument("--base", default=None, help="base checkpoint (default: the path stored in the prompt file)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier export in the output directory")
     args = p.parse_args(argv)
     try:
         import peft  # noqa: F401  (checked here so the user hears about the extra, not a traceback)
@@ -101,7 +120,8 @@ def main(argv=None):
     except ImportError:
         raise UserError("transformers, peft and safetensors are not installed", None,
                         'pip install -e ".[hf]"') from None
-    if Path(args.out).exists() and any(Path(args.out).iterdir()) and not args.overwrite:
+    out = Path(args.out)
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not args.overwrite:
         raise UserError("output directory is not empty", args.out, "pass --overwrite or another directory")
     base_dir, adapter_dir = export_peft(args.prompt, args.out, args.base)
     print(f"wrote {base_dir} (GPT2LMHeadModel) and {adapter_dir} (PEFT prompt-tuning adapter)")

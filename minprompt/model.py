@@ -171,6 +171,11 @@ class GPT(nn.Module):
         B, T = idx.shape
         P = 0 if prompt is None else prompt.shape[0]
         self._check_length(P, T)
+        if answers_only and targets is None:
+            raise ValueError("answers_only=True needs targets: they say which positions are answers")
+        # Under torch.compile the kept rows would have a data-dependent count (a graph break), so the
+        # compiled step computes every position; the loss is the same, only the logits' shape differs.
+        answers_only = answers_only and not torch.compiler.is_compiling()
         keep = targets != -100 if answers_only else None  # (B, T) bool or None
         last = self.config.n_layer - 1
         tok = self.transformer.wte(idx)  # (B, T, C)
@@ -242,6 +247,7 @@ class GPT(nn.Module):
     def _forward_cached(self, idx, cache):
         """Run new tokens idx (B, T) at each row's current length, through the cache."""
         P = cache.n_prefix
+        cache.begin(idx.shape[1])  # slots and mask for these T tokens, shared by every layer
         pos = P + cache.lengths[:, None] + torch.arange(idx.shape[1], device=idx.device)  # (B, T)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
         for block, layer_cache in zip(self.transformer.h, cache.layers):
@@ -260,8 +266,20 @@ class KVCache:
         dev, dtype = model.lm_head.weight.device, model.lm_head.weight.dtype
         self.n_prefix = 0 if prefixes is None else prefixes[0][0].shape[2]
         self.lengths = torch.zeros(batch_size, dtype=torch.long, device=dev)
+        self.used = 0  # slots any row may have written: a Python int, so no device sync per token
         self.layers = [LayerCache(self, None if prefixes is None else prefixes[i], shape, dev, dtype)
                        for i in range(c.n_layer)]
+
+    def begin(self, T):
+        """Before T new tokens per row: their slots lengths[b] .. lengths[b]+T-1, and the mask (B, T, P+S)
+        over the first S = used + T slots: prefix always visible, slot s visible to new token t of
+        row b when s <= lengths[b] + t (older tokens and itself; stale slots stay hidden). Computed
+        once per step, not once per layer; attention only looks at the S slots in use."""
+        B, dev = self.lengths.shape[0], self.lengths.device
+        self.used += T
+        self.slots = self.lengths[:, None] + torch.arange(T, device=dev)  # (B, T)
+        visible = torch.arange(self.used, device=dev)[None, None, :] <= self.slots[:, :, None]  # (B, T, S)
+        self.mask = torch.cat([visible.new_ones(B, T, self.n_prefix), visible], dim=2)  # (B, T, P+S)
 
 
 class LayerCache:
@@ -271,19 +289,13 @@ class LayerCache:
         self.v = torch.zeros(shape, device=device, dtype=dtype)  # (B, nh, S, hs)
 
     def update(self, k, v):
-        """Write new k, v (B, nh, T, hs) at each row's slots lengths[b] .. lengths[b]+T-1; return the
-        whole cache and the mask (B, T, P+S): prefix always visible, slot s visible to new token t
-        of row b when s <= lengths[b] + t (older tokens and itself; stale slots stay hidden)."""
-        B, _, T, _ = k.shape
-        S = self.k.shape[2]
-        lengths = self.parent.lengths
-        slots = lengths[:, None] + torch.arange(T, device=k.device)  # (B, T)
-        rows = torch.arange(B, device=k.device)[:, None]  # (B, 1)
-        self.k[rows, :, slots] = k.transpose(1, 2)  # indexed view is (B, T, nh, hs)
-        self.v[rows, :, slots] = v.transpose(1, 2)
-        visible = torch.arange(S, device=k.device)[None, None, :] <= slots[:, :, None]  # (B, T, S)
-        prefix_visible = visible.new_ones(B, T, self.parent.n_prefix)  # (B, T, P)
-        return self.k, self.v, torch.cat([prefix_visible, visible], dim=2)  # mask (B, T, P+S)
+        """Write new k, v (B, nh, T, hs) at the slots KVCache.begin chose; return the S slots in use,
+        (B, nh, S, hs) each, and the step's mask (B, T, P+S)."""
+        parent = self.parent
+        rows = torch.arange(k.shape[0], device=k.device)[:, None]  # (B, 1)
+        self.k[rows, :, parent.slots] = k.transpose(1, 2)  # indexed view is (B, T, nh, hs)
+        self.v[rows, :, parent.slots] = v.transpose(1, 2)
+        return self.k[:, :, :parent.used], self.v[:, :, :parent.used], parent.mask
 
 
 def _pick(logits, temperature, top_k):

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # train_base.py and tune_prompt.py live at the top level
 
-TINY_BASE_ARGS = ["--preset", "tiny", "--vocab-size", "2048", "--steps", "1000", "--batch-size", "16",
+TINY_BASE_ARGS = ["--preset", "tiny", "--n-embd", "128", "--vocab-size", "2048", "--steps", "800", "--batch-size", "16",
                   "--lr", "5e-3", "--warmup", "50", "--eval-every", "250", "--seed", "1337"]
 
 

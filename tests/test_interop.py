@@ -99,3 +99,12 @@ def test_cli_refuses_a_non_empty_output_directory(tmp_path, capsys):
     assert e.value.code == 2
     assert "output directory is not empty" in capsys.readouterr().err
     assert (tmp_path / "out" / "keep.txt").read_text() == "x"
+
+
+def test_export_never_replaces_a_folder_with_other_files(tmp_path):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "notes.txt").write_text("mine")
+    with pytest.raises(Exception) as e:  # refused before reading the prompt file
+        export_peft(tmp_path / "missing.pt", tmp_path / "project")
+    assert "not an empty folder or an earlier export" in str(e.value)
+    assert (tmp_path / "project" / "notes.txt").read_text() == "mine"

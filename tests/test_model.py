@@ -166,7 +166,7 @@ def test_prompt_tuning_step_compiles_without_graph_breaks():
     targets = torch.full((3, 12), -100)
     targets[:, -1] = 7
     compiled = torch.compile(model, fullgraph=True, backend="eager")
-    _, loss = compiled(idx, targets, prompt=prompt)
+    _, loss = compiled(idx, targets, prompt=prompt, answers_only=True)  # as tuning_step calls it
     (grad,) = torch.autograd.grad(loss, prompt)
     _, ref = model(idx, targets, prompt=prompt, answers_only=True)
     torch.testing.assert_close(loss, ref)

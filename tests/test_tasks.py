@@ -75,6 +75,7 @@ def test_rank_classification_picks_the_most_likely_label(labels):
     torch.manual_seed(0)
     model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).eval()
     task = Task("t", "", "classification", "{text}:", labels=labels)
+    assert all(len(TOK.encode(" " + label)) == 1 for label in labels) == (labels[0] == "negative")  # both paths run
     contexts = [TOK.encode("good film:"), TOK.encode("bad film:")]
     preds = classify(model, None, TOK, task, contexts, batch_size=4)
     for context, pred in zip(contexts, preds):  # reference: score each label on its own

@@ -34,8 +34,8 @@ def tiny_task(tmp_path, n=40):
 
 
 def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
-    """End to end on the bundled topic task (4 labels). The tiny base knows no sentiment yet (see the
-    README), so the learning test uses the task it can do."""
+    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from chance. (The
+    tiny base, 95 s of training, learns too little sentiment for a clear lift; the small one does.)"""
     base, _ = tiny_base
     model, tok = load_base(base)
     task = load_task("topic")
@@ -43,17 +43,19 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     preds = classify(model, None, tok, task, [c for c, _ in test_examples])
     untuned = sum(task.labels[p] == r["label"] for p, r in zip(preds, task.splits["test"])) / len(preds)
     base_digest = sha256(base)
-    args = ["--base", str(base), "--task", "topic", "--out", str(tmp_path / "a"), "--n-prompt", "10", "--steps", "150",
-            "--eval-every", "50", "--batch-size", "16", "--lr", "0.1"]
+    args = ["--base", str(base), "--task", "topic", "--out", str(tmp_path / "a"), "--n-prompt", "10", "--steps", "400",
+            "--eval-every", "100", "--batch-size", "32", "--lr", "0.1"]
     tune_prompt.main(args)
     results = json.load(open(tmp_path / "a" / "results.json"))
     print(f"untuned accuracy {untuned:.3f}, tuned {results['test_metric']:.3f}")
     assert untuned <= 0.45  # near chance (0.25) without a prompt
-    assert results["metric"] == "accuracy" and results["test_metric"] >= untuned + 0.3
+    assert results["metric"] == "accuracy" and results["test_metric"] >= untuned + 0.25
     assert sha256(base) == base_digest
-    # deterministic: the same command gives the same prompt, bit for bit
-    tune_prompt.main([*args[:5], str(tmp_path / "b"), *args[6:]])
-    assert torch.equal(load_prompt(tmp_path / "a" / "prompt.pt")["prompt"], load_prompt(tmp_path / "b" / "prompt.pt")["prompt"])
+    # deterministic: the same command gives the same prompt, bit for bit (a short run, twice)
+    short = [*args[:4], "--n-prompt", "10", "--steps", "20", "--eval-every", "10", "--batch-size", "32", "--lr", "0.1"]
+    tune_prompt.main([*short, "--out", str(tmp_path / "b")])
+    tune_prompt.main([*short, "--out", str(tmp_path / "c")])
+    assert torch.equal(load_prompt(tmp_path / "b" / "prompt.pt")["prompt"], load_prompt(tmp_path / "c" / "prompt.pt")["prompt"])
 
 
 def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
@@ -61,9 +63,9 @@ def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
     digest, out, task = sha256(base), tmp_path / "out", tiny_task(tmp_path)
     result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), *QUICK)
     assert result.returncode == 0, result.stderr
-    assert "trainable: 256 parameters" in result.stdout and "nearest vocabulary tokens" in result.stdout
+    assert "trainable: 512 parameters" in result.stdout and "nearest vocabulary tokens" in result.stdout
     ck = load_prompt(out / "prompt.pt")
-    assert ck["prompt"].shape == (4, 64) and ck["labels"] == ["negative", "positive"] and ck["task"] == "sentiment"
+    assert ck["prompt"].shape == (4, 128) and ck["labels"] == ["negative", "positive"] and ck["task"] == "sentiment"
     results = json.load(open(out / "results.json"))
     for key in ("task", "metric", "test_metric", "val_metric", "steps", "wall_s"):
         assert key in results
