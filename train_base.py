@@ -14,7 +14,6 @@ import json
 import math
 import os
 import time
-from contextlib import nullcontext
 
 import torch
 from tqdm import tqdm
@@ -22,7 +21,7 @@ from tqdm import tqdm
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
 from minprompt.corpus import encode_corpus, get_batch, read_corpus, split_train_val
 from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, pick_device, preset
+from minprompt.model import GPT, PRESETS, autocast_for, pick_device, preset
 from minprompt.tokenizer import Tokenizer
 
 
@@ -110,7 +109,7 @@ def main(argv=None):
                                    {"params": no_decay, "weight_decay": 0.0}],
                                   lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
     step_model = torch.compile(model) if args.compile else model
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    autocast = autocast_for(device)
     gen = torch.Generator().manual_seed(args.seed)
     eval_gen = torch.Generator().manual_seed(args.seed + 1)
     val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device) for _ in range(args.eval_batches)]

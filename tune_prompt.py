@@ -17,14 +17,13 @@ import copy
 import json
 import os
 import time
-from contextlib import nullcontext
 
 import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
 from minprompt.errors import UserError, run_main
-from minprompt.model import pick_device
+from minprompt.model import autocast_for, pick_device
 from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
                               make_optimizer, nearest_tokens, save_prompt, tuning_step)
 from minprompt.tasks import (answer_loss, classify, encode_split, generate_texts, generation_metrics, load_task,
@@ -124,7 +123,7 @@ def main(argv=None):
     print(f"trainable: {soft.weight.numel():,} parameters (prompt {P} x {C}); frozen: {n_frozen:,} (base)")
 
     optimizer = make_optimizer(soft, args.lr)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    autocast = autocast_for(device)
     batches = train_batches(data["train"], args.batch_size, args.seed)
     step_model = torch.compile(model) if args.compile else model  # training steps only; eval stays eager
 

@@ -30,13 +30,12 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import nullcontext
 
 import torch
 
 from minprompt.checkpoint import atomic_write_text
 from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, pick_device, preset
+from minprompt.model import GPT, PRESETS, autocast_for, pick_device, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
 
 SKIPPED = "skipped: install minprompt[hf]"
@@ -54,10 +53,6 @@ def has_hf():
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
-
-
-def autocast_for(device):
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
 
 
 # ---- the contenders: each builder returns a function that does one unit of work ----------------------

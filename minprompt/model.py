@@ -13,6 +13,7 @@ sequence: prompt at positions 0..P-1, text from P on. `forward(idx, prompt=promp
 result without the concatenation: the prompt goes through the blocks once, at batch size 1
 (`prompt_kv`), and the batch attends to its per-layer keys and values (see attention.py).
 """
+from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 
 import torch
@@ -58,6 +59,11 @@ def pick_device(name="auto"):
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def autocast_for(device):
+    """bf16 autocast on CUDA (matmuls in bfloat16, weights and optimizer state stay fp32); a no-op elsewhere."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
 
 
 class CausalSelfAttention(nn.Module):

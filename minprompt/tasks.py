@@ -179,18 +179,13 @@ def train_batches(examples, batch_size, seed):
 
 
 # ---- evaluation ------------------------------------------------------------------------------------
-def answer_logprobs(model, idx, targets, prompt):
-    """log p of each answer token, (N,), in row-major order, and the row each belongs to, (N,).
-    Logits are computed only at the answer positions (answers_only)."""
+def answer_logprob(model, idx, targets, prompt):
+    """Sum of log p(answer tokens) for each row: (B,). Logits are computed only at the answer
+    positions (answers_only), one row per answer token in row-major order."""
     keep = targets != -100  # (B, T)
     logits, _ = model(idx, targets, prompt=prompt, answers_only=True)  # (N, vocab)
     picked = F.log_softmax(logits.float(), dim=-1).gather(-1, targets[keep][:, None])[:, 0]  # (N,)
-    return picked, keep.nonzero()[:, 0]
-
-
-def answer_logprob(model, idx, targets, prompt):
-    """Sum of log p(answer tokens) for each row: (B,)."""
-    picked, rows = answer_logprobs(model, idx, targets, prompt)  # (N,), (N,)
+    rows = keep.nonzero()[:, 0]  # (N,): the row of each answer token
     return torch.zeros(idx.shape[0], device=picked.device).index_add_(0, rows, picked)  # (B,)
 
 
