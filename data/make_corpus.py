@@ -11,11 +11,11 @@ byte-identical files on every run (no set is iterated, hash() is never used,
 nothing depends on the clock, the locale or the environment).
 
 corpus.txt
-    About 4 MB: 22,000 short English documents about a small invented world,
+    About 4.5 MB: 22,000 short English documents about a small invented world,
     joined by "\\n<|endoftext|>\\n" (the marker on its own line, none before the
     first or after the last document; the file ends with a single "\\n").  The
     mix, by number of documents:
-      * 70% reviews of movies, restaurants, books and products.  Sentiment is
+      * 60% reviews of movies, restaurants, books and products.  Sentiment is
         carried by adjectives ("charming", "bland"), negation ("far from great",
         "never boring", "I did not enjoy ...") and contrast ("The score was lovely,
         but the plot was muddled; in the end I would not watch it again.").  About
@@ -24,12 +24,18 @@ corpus.txt
         out of 5 stars", "Skip this one.", "Worth every penny."), half naming the
         polarity in one word ("Overall: positive.", "My feelings were mixed.").  Some are one-liners ("The film was dreadful.");
         some mention a neutral fact (the plot, the price) that carries no opinion.
+      * 8% reader comments: a header ("Comments on The Lazy Fox"), then 4-8
+        lines, each one reader's single judgement of one thing and a one-word
+        verdict ("Ruth: The characters were far from believable. In a word:
+        negative.").  A full review can often be judged from one easy sentence;
+        a comment's verdict rests on one cue, often a negation, so every cue
+        gets learned.
       * 15% product descriptions built from attributes (name, category,
         material, colour, one or two features) in three styles: plain (spec
         sheet), luxury (long and elegant) and playful (exclamations and jokes).
         About a third start with a "Style: <style>" header line.  Every
         description names all of its attributes literally.
-      * 15% news items on sports, science, business and weather: a headline
+      * 17% news items on sports, science, business and weather: a headline
         line, then 2-5 sentences; some start with a section tag line such as
         "Sports desk".
     The documents are written in shuffled order because the training script's
@@ -70,7 +76,7 @@ import re
 import sys
 
 N_DOCS = 22000                    # documents in corpus.txt
-MIX = (("review", 70), ("product", 15), ("news", 15))
+MIX = (("review", 60), ("comments", 8), ("product", 15), ("news", 17))
 TASK_SIZES = {"sentiment": (2000, 300, 600), "topic": (2000, 300, 600),
               "describe": (1500, 200, 200)}
 HELDOUT_FRACTION = 0.2
@@ -1013,14 +1019,19 @@ def aspect_clause(rng, asp, pol, tense):
     if r < 0.45:
         adj = pick_adj(rng, asp, pol)
         return f"{a} {v} {adverb(rng, pol, adj)}{adj}"
-    if r < 0.65:  # negate an adjective of the opposite pole
-        frames, generic = NEGATED_FRAMES[pol]
-        frame = rng.choice(frames)
-        opposite = asp["bad"] if pol == POS else asp["good"]
-        if rng.random() < 0.3:
-            opposite = L(generic)
-        return frame.format(a=a, v=v, x=rng.choice(opposite))
+    if r < 0.65:
+        return negated_clause(rng, asp, pol, tense)
     return rng.choice(VERB_FRAMES[pol]).format(a=a, v=v)
+
+
+def negated_clause(rng, asp, pol, tense):
+    """Negate an adjective of the opposite pole: 'the plot was far from gripping' is negative."""
+    frames, generic = NEGATED_FRAMES[pol]
+    frame = rng.choice(frames)
+    opposite = asp["bad"] if pol == POS else asp["good"]
+    if rng.random() < 0.3:
+        opposite = L(generic)
+    return frame.format(a=asp["name"], v=be(asp["plural"], tense), x=rng.choice(opposite))
 
 
 def aspect_sentence(rng, deck, pol, tense):
@@ -1158,6 +1169,40 @@ def review_doc(rng, pools):
     if verdict:
         text += ("\n" if rng.random() < 0.25 else " ") + verdict
     return text
+
+
+# Reader comments: many short opinions on one thing, each closed by a one-word polar
+# verdict. A full review can often be judged from one easy overall sentence ("The film
+# was terrible."), so its verdict teaches little about the rarer cues; a comment has one
+# cue, usually an aspect judgement ("The soup was cold.", "The twist was far from
+# obvious."), and its verdict depends on that cue alone.
+COMMENT_HEADS = ["Comments on {name}", "What readers said about {name}",
+                 "Short reviews of {name}", "Quick takes on {name}"]
+
+
+def comment_line(rng, s, domain, pol):
+    """One reader's opinion: a single judgement, then its polar verdict."""
+    deck = list(ASPECTS[domain])
+    rng.shuffle(deck)
+    tense = "present" if domain == "book" and rng.random() < 0.4 else "past"
+    r = rng.random()
+    if r < 0.7:
+        text = aspect_sentence(rng, deck, pol, tense)
+    elif r < 0.85:
+        text = contrast_sentence(rng, s, deck, domain, pol, tense)
+    else:
+        text = overall_sentence(rng, s, domain, pol)
+    return text + " " + rng.choice(POLAR_VERDICTS).format(w=POLAR_WORDS[pol])
+
+
+def comments_doc(rng, pools):
+    domain = rng.choices(list(ASPECTS), weights=[30, 25, 20, 25])[0]
+    s = review_subject(rng, pools, domain)
+    lines = [rng.choice(COMMENT_HEADS).format(name=s["name"])]
+    for _ in range(rng.randint(4, 8)):
+        reader = rng.choice(pools["people"]).split()[0]
+        lines.append(f"{reader}: " + comment_line(rng, s, domain, rng.choice([POS, NEG])))
+    return "\n".join(lines)
 
 
 # =============================================================================
@@ -1671,7 +1716,8 @@ def build_corpus(rng, pools):
     for kind, share in MIX:
         kinds += [kind] * round(N_DOCS * share / 100)
     rng.shuffle(kinds)                      # documents come out in shuffled order
-    makers = {"review": review_doc, "product": product_doc, "news": news_doc}
+    makers = {"review": review_doc, "comments": comments_doc, "product": product_doc,
+              "news": news_doc}
     docs = []
     for kind in kinds:
         doc = makers[kind](rng, pools)

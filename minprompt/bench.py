@@ -258,7 +258,9 @@ def peak_memory(args, kind, P):
     cmd = [sys.executable, "-m", "minprompt.bench", "--child", f"{kind}:{P}", "--device", args.device,
            "--preset", args.preset, "--batch-size", str(args.batch_size), "--text-len", str(args.text_len),
            "--prompts", str(P), "--gen-context", str(args.gen_context), "--new-tokens", str(args.new_tokens)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:  # show why the child failed, not just that it did
+        raise RuntimeError(f"memory run {kind}:{P} failed (exit {out.returncode}):\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
 
 

@@ -40,7 +40,7 @@ class GPTConfig:
 
 PRESETS = {
     "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),  # tests: trains in seconds
-    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=128),  # laptop default: 10 min on 2 CPU cores
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=128),  # laptop default: about 7 min on 2 CPU cores
     "medium": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # the benchmark's size; ~2.5x slower
     "large": GPTConfig(block_size=512, n_layer=8, n_head=8, n_embd=512),  # one GPU
 }

@@ -34,8 +34,8 @@ def tiny_task(tmp_path, n=40):
 
 
 def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
-    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from chance. (The
-    tiny base, 95 s of training, learns too little sentiment for a clear lift; the small one does.)"""
+    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from chance. (Topic
+    is the task a base this small learns most clearly: four labels, each with its own vocabulary.)"""
     base, _ = tiny_base
     model, tok = load_base(base)
     task = load_task("topic")
@@ -152,25 +152,46 @@ def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
     out, task = tmp_path / "out", tiny_task(tmp_path)
     cmd = [sys.executable, "tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out),
            "--steps", "100000", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with SIGINT ignored, the child inherits that, and Python then
+    # installs no KeyboardInterrupt handler: a suite run in the background (as CI may) would send a
+    # Ctrl-C that nobody hears. The child gets the default disposition back, as a terminal gives it.
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (out / "prompt.pt").exists() and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)
-    for _ in range(3):  # Ctrl-C; again if the first was not acted on (it was lost in 2 of 5 full runs)
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-            break
-        except subprocess.TimeoutExpired:
-            pass
-    _, err = proc.communicate(timeout=60)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # no-op once it has exited; never leave a 100,000-step run behind
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "is saved; --resume continues" in err.strip().splitlines()[-1]
     saved = load_prompt(out / "prompt.pt")
     resumed = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", *QUICK)
     assert resumed.returncode == 0, resumed.stderr
     assert f"step {saved['steps']}" in resumed.stdout
+
+
+def test_compare_table_has_four_methods_and_never_writes_the_base(tiny_base, tmp_path):
+    """--compare: no prompt, hand-written prompt, soft prompt, full fine-tuning, all on the same test split;
+    a test text longer than the context fits behind the (longer) hand-written prompt too."""
+    base, _ = tiny_base
+    task = tiny_task(tmp_path, n=8)
+    long_text = json.dumps({"text": "The soup was cold and the waiter was rude. " * 20, "label": "negative"})
+    with open(task / "test.jsonl", "a") as f:
+        f.write(long_text + "\n")
+    digest, out = sha256(base), tmp_path / "out"
+    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--compare", *QUICK)
+    assert result.returncode == 0, result.stderr
+    table = json.load(open(out / "results.json"))["compare"]
+    assert [row["method"] for row in table] == ["no prompt", "hand-written prompt", "soft prompt (P=4)", "full fine-tuning"]
+    assert all(0 <= row["test_accuracy"] <= 1 for row in table)
+    assert table[2]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
+    assert table[3]["trainable_params"] == load_base(base)[0].num_params()
+    assert "| full fine-tuning |" in result.stdout
+    assert sha256(base) == digest  # full fine-tuning trained a copy
 
 
 def test_help_explains_the_options():
