@@ -211,7 +211,7 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
         hand = task.hand_prompt()
         hand_ids = torch.tensor(tokenizer.encode(hand + "\n"), device=device)
         hand_prompt = model.transformer.wte.weight[hand_ids]  # (P_hand, C): a hard prompt, fed as embeddings
-        # the hand-written prompt is longer than the soft one: cut the texts to fit behind it
+        # the hand-written prompt has its own length: cut the texts to fit behind it
         hand_test, _ = encode_split(task, tokenizer, task.splits["test"], model.config.block_size - len(hand_ids))
         rows.append(("hand-written prompt", evaluate(model, hand_prompt, task, tokenizer, "test", hand_test, device)[metric],
                      0, len(hand.encode())))
