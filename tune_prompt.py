@@ -8,7 +8,8 @@
     python tune_prompt.py --resume --steps 200             # continue from out/<task>/prompt.pt
 
 Steps: load the frozen base -> load and encode the task -> initialise the prompt -> AdamW on the prompt
-alone, validating every --eval-every steps and saving the best prompt so far -> test metric ->
+alone, validating every --eval-every steps and saving the best prompt so far (by validation accuracy,
+ties to the lower validation loss; for generation, the lower loss) -> test metric ->
 out/<task>/prompt.pt, results.json, log.jsonl (and loss.png when matplotlib is installed).
 The base checkpoint is only ever read.
 """
@@ -26,8 +27,8 @@ from minprompt.errors import UserError, run_main
 from minprompt.model import autocast_for, pick_device
 from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
                               make_optimizer, nearest_tokens, save_prompt, tuning_step)
-from minprompt.tasks import (answer_loss, classify, encode_split, generate_texts, generation_metrics, load_task,
-                             make_batch, train_batches)
+from minprompt.tasks import (answer_loss, classification_metrics, encode_split, generate_texts, generation_metrics,
+                             label_logprobs, load_task, make_batch, train_batches)
 
 
 def parse_args(argv=None):
@@ -54,15 +55,21 @@ def parse_args(argv=None):
 
 
 def evaluate(model, prompt, task, tokenizer, split, examples, device):
-    """The task's metrics on one split: accuracy, or generation metrics and the answer loss."""
+    """The task's metrics on one split: accuracy or generation metrics, and the loss of the right answer
+    (cross-entropy per answer token, as in training)."""
     model.eval()
     records = task.splits[split]
     if task.kind == "classification":
-        preds = classify(model, prompt, tokenizer, task, [c for c, _ in examples], device=device)
-        return {"accuracy": sum(task.labels[p] == r["label"] for p, r in zip(preds, records)) / len(records)}
+        logp = label_logprobs(model, prompt, tokenizer, task, [c for c, _ in examples], device=device)  # (N, labels)
+        return classification_metrics(logp, records, task, tokenizer)
     outputs = generate_texts(model, prompt, tokenizer, [c for c, _ in examples], device=device)
     return {"loss": answer_loss(model, prompt, examples, device=device),
             **generation_metrics(outputs, records, task.splits["train"])}
+
+
+def show(metrics):
+    """{"accuracy": 0.95, "loss": 0.1123...} -> "accuracy 0.950, loss 0.112" """
+    return ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
 
 
 def main(argv=None):
@@ -164,10 +171,11 @@ def main(argv=None):
                          "val_score": score, **{f"val_{k}": v for k, v in metrics.items()}}
                 log.write(json.dumps(entry) + "\n")
                 log.flush()
-                if score > best["score"]:
+                # higher score wins; on a tie (accuracy moves in steps of 1/len(val)) the lower val loss
+                if (score, -metrics["loss"]) > (best["score"], -best.get("metrics", {}).get("loss", float("inf"))):
                     best = {"step": step + 1, "score": score, "metrics": metrics}
                     save(step + 1, score, metrics)
-                bar.write(f"step {step + 1}: train loss {entry['train_loss']:.3f}, val {metrics} "
+                bar.write(f"step {step + 1}: train loss {entry['train_loss']:.3f}, val {show(metrics)} "
                           f"(best at step {best['step']})")
     except KeyboardInterrupt:
         bar.close()
@@ -189,7 +197,7 @@ def main(argv=None):
                "base_fingerprint": base_fp, "device": str(device)}
     save(best["step"], best["score"], {**best.get("metrics", {}), "test": test})
     results["prompt_bytes"] = os.path.getsize(prompt_path)
-    print(f"test {task.metric}: {test[task.metric]:.3f} (val {val[task.metric]:.3f}); {test}")
+    print(f"test {task.metric}: {test[task.metric]:.3f} (val {val[task.metric]:.3f}); test {show(test)}")
 
     print("nearest vocabulary tokens to each prompt vector (cosine):")
     for i, near in enumerate(nearest_tokens(soft.weight, model, tokenizer)):
@@ -207,16 +215,15 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
     metric = task.metric
     rows = []
     with autocast:
-        rows.append(("no prompt", evaluate(model, None, task, tokenizer, "test", data["test"], device)[metric], 0, 0))
+        rows.append(("no prompt", evaluate(model, None, task, tokenizer, "test", data["test"], device), 0, 0))
         hand = task.hand_prompt()
         hand_ids = torch.tensor(tokenizer.encode(hand + "\n"), device=device)
         hand_prompt = model.transformer.wte.weight[hand_ids]  # (P_hand, C): a hard prompt, fed as embeddings
         # the hand-written prompt has its own length: cut the texts to fit behind it
         hand_test, _ = encode_split(task, tokenizer, task.splits["test"], model.config.block_size - len(hand_ids))
-        rows.append(("hand-written prompt", evaluate(model, hand_prompt, task, tokenizer, "test", hand_test, device)[metric],
+        rows.append(("hand-written prompt", evaluate(model, hand_prompt, task, tokenizer, "test", hand_test, device),
                      0, len(hand.encode())))
-    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned_test[metric], soft.weight.numel(),
-                 os.path.getsize(prompt_path)))
+    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned_test, soft.weight.numel(), os.path.getsize(prompt_path)))
 
     # full fine-tuning of a copy of the base, same steps and batches; the base file is never written
     tuned = copy.deepcopy(model).train().requires_grad_(True)
@@ -231,13 +238,15 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
         torch.nn.utils.clip_grad_norm_(tuned.parameters(), 1.0)
         optimizer.step()
     with autocast:
-        ft = evaluate(tuned, None, task, tokenizer, "test", data["test"], device)[metric]
+        ft = evaluate(tuned, None, task, tokenizer, "test", data["test"], device)
     rows.append(("full fine-tuning", ft, tuned.num_params(), os.path.getsize(args.base)))
 
-    print(f"\n| method | test {metric} | trainable params | bytes on disk |\n|---|---:|---:|---:|")
-    for name, value, params, size in rows:
-        print(f"| {name} | {value:.3f} | {params:,} | {size:,} |")
-    return [{"method": n, f"test_{metric}": v, "trainable_params": p, "bytes": s} for n, v, p, s in rows]
+    # loss: cross-entropy of the right answer per token, over the whole vocabulary (lower is better)
+    print(f"\n| method | test {metric} | test loss | trainable params | bytes on disk |\n|---|---:|---:|---:|---:|")
+    for name, m, params, size in rows:
+        print(f"| {name} | {m[metric]:.3f} | {m['loss']:.3f} | {params:,} | {size:,} |")
+    return [{"method": n, f"test_{metric}": m[metric], "test_loss": m["loss"], "trainable_params": p, "bytes": s}
+            for n, m, p, s in rows]
 
 
 def plot_losses(losses, path):

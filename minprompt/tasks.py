@@ -190,25 +190,40 @@ def answer_logprob(model, idx, targets, prompt):
 
 
 @torch.no_grad()
-def classify(model, prompt, tokenizer, task, contexts, batch_size=64, device="cpu"):
-    """Rank classification: index of the best-scoring label for each context. When every label is a
-    single token, one pass per context scores them all (the logits at its last position); otherwise
-    each (context, label) pair is its own row."""
+def label_logprobs(model, prompt, tokenizer, task, contexts, batch_size=64, device="cpu"):
+    """log p(label | context) for every context and every label: (N, n_labels), on the CPU. When every
+    label is a single token, one pass per context scores them all (the log-softmax at its last
+    position); otherwise each (context, label) pair is its own row and its tokens' log-probs are summed."""
     label_ids = [tokenizer.encode(" " + label) for label in task.labels]
     one_token = all(len(ids) == 1 for ids in label_ids)
     per_batch = batch_size if one_token else max(1, batch_size // len(label_ids))
-    preds = []
+    scores = []
     for start in range(0, len(contexts), per_batch):
         chunk = contexts[start: start + per_batch]
         if one_token:
             idx, targets = make_batch([(c, label_ids[0]) for c in chunk], device)  # target: the answer position
             logits, _ = model(idx, targets, prompt=prompt, answers_only=True)  # (b, vocab)
-            scores = logits[:, [ids[0] for ids in label_ids]]  # (b, n_labels): log p up to a shared constant
+            logp = F.log_softmax(logits.float(), dim=-1)[:, [ids[0] for ids in label_ids]]  # (b, n_labels)
         else:
             idx, targets = make_batch([(c, a) for c in chunk for a in label_ids], device)
-            scores = answer_logprob(model, idx, targets, prompt).view(len(chunk), len(label_ids))  # (b, n_labels)
-        preds.extend(scores.argmax(dim=1).tolist())
-    return preds
+            logp = answer_logprob(model, idx, targets, prompt).view(len(chunk), len(label_ids))  # (b, n_labels)
+        scores.append(logp.cpu())
+    return torch.cat(scores)  # (N, n_labels)
+
+
+def classify(model, prompt, tokenizer, task, contexts, batch_size=64, device="cpu"):
+    """Rank classification: the index of the most likely label for each context."""
+    return label_logprobs(model, prompt, tokenizer, task, contexts, batch_size, device).argmax(dim=1).tolist()
+
+
+def classification_metrics(logp, records, task, tokenizer):
+    """accuracy of rank classification, and loss: the cross-entropy of the right label's tokens over
+    the whole vocabulary (nats per label token, the quantity tuning minimises). Accuracy only asks
+    which label scores highest; the loss also says how firmly the model answers."""
+    gold = torch.tensor([task.labels.index(r["label"]) for r in records])  # (N,)
+    n_tokens = sum(len(tokenizer.encode(" " + r["label"])) for r in records)
+    return {"accuracy": (logp.argmax(dim=1) == gold).sum().item() / len(records),
+            "loss": -logp.gather(1, gold[:, None]).sum().item() / n_tokens}
 
 
 @torch.no_grad()

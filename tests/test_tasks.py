@@ -7,7 +7,8 @@ import torch
 
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
-from minprompt.tasks import (Task, classify, encode_split, generation_metrics, load_task, make_batch)
+from minprompt.tasks import (Task, classification_metrics, classify, encode_split, generation_metrics, label_logprobs,
+                             load_task, make_batch)
 from minprompt.tokenizer import Tokenizer
 
 TOK = Tokenizer.train("Review: good film. bad film. Sentiment: positive negative neutral " * 20, 300)
@@ -77,15 +78,22 @@ def test_rank_classification_picks_the_most_likely_label(labels):
     task = Task("t", "", "classification", "{text}:", labels=labels)
     assert all(len(TOK.encode(" " + label)) == 1 for label in labels) == (labels[0] == "negative")  # both paths run
     contexts = [TOK.encode("good film:"), TOK.encode("bad film:")]
+    logp = label_logprobs(model, None, TOK, task, contexts, batch_size=4)  # (2, 3)
     preds = classify(model, None, TOK, task, contexts, batch_size=4)
-    for context, pred in zip(contexts, preds):  # reference: score each label on its own
+    for context, pred, row in zip(contexts, preds, logp):  # reference: score each label on its own
         scores = []
         for label in task.labels:
             ans = TOK.encode(" " + label)
             logits, _ = model(torch.tensor([context + ans[:-1]]))
-            logp = torch.log_softmax(logits[0, len(context) - 1:], -1)
-            scores.append(sum(logp[i, t].item() for i, t in enumerate(ans)))
+            logp_ref = torch.log_softmax(logits[0, len(context) - 1:], -1)
+            scores.append(sum(logp_ref[i, t].item() for i, t in enumerate(ans)))
         assert pred == max(range(3), key=scores.__getitem__)
+        assert row.tolist() == pytest.approx(scores, abs=1e-4)  # true log-probs, not just a ranking
+    records = [{"text": "", "label": labels[2]}, {"text": "", "label": labels[0]}]
+    m = classification_metrics(logp, records, task, TOK)
+    n_tokens = sum(len(TOK.encode(" " + r["label"])) for r in records)
+    assert m["accuracy"] == ((preds[0] == 2) + (preds[1] == 0)) / 2
+    assert m["loss"] == pytest.approx(-(logp[0, 2] + logp[1, 0]).item() / n_tokens)
 
 
 def test_generation_metrics():

@@ -187,7 +187,8 @@ def test_compare_table_has_four_methods_and_never_writes_the_base(tiny_base, tmp
     assert result.returncode == 0, result.stderr
     table = json.load(open(out / "results.json"))["compare"]
     assert [row["method"] for row in table] == ["no prompt", "hand-written prompt", "soft prompt (P=4)", "full fine-tuning"]
-    assert all(0 <= row["test_accuracy"] <= 1 for row in table)
+    assert all(0 <= row["test_accuracy"] <= 1 and 0 < row["test_loss"] < float("inf") for row in table)
+    assert table[2]["test_loss"] == json.load(open(out / "results.json"))["test"]["loss"]  # the tuned prompt's own
     assert table[2]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
     assert table[3]["trainable_params"] == load_base(base)[0].num_params()
     assert "| full fine-tuning |" in result.stdout
