@@ -10,8 +10,10 @@ each token of the bundled corpus only a few times. Module names follow GPT-2's (
 
 A soft prompt is a (P, n_embd) tensor that behaves as if it were concatenated in front of every
 sequence: prompt at positions 0..P-1, text from P on. `forward(idx, prompt=prompt)` gets the same
-result without the concatenation: the prompt goes through the blocks once, at batch size 1
-(`prompt_kv`), and the batch attends to its per-layer keys and values (see attention.py).
+result without the concatenation: the prompt's P rows go through the blocks once per batch, stacked
+with the batch's B*T text rows (so every projection and MLP is one matmul for both), and in each layer
+the batch attends to the prompt's keys and values (see attention.py). Generation computes the same
+keys and values with `prompt_kv` and starts its KV cache from them.
 """
 from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
@@ -92,6 +94,22 @@ class CausalSelfAttention(nn.Module):
             y = y[keep]  # (N, C)
         return self.c_proj(y), new_kv
 
+    def forward_packed(self, x, P, B, T, keep=None):
+        """The shared prefix's fast path. x: (P + B*T, C), the prompt's P rows, then the batch's B*T rows.
+        Projections run on all rows at once; in attention the prompt's rows attend causally among
+        themselves (batch size 1) and the batch's queries attend to [prompt keys, their own keys].
+        Returns y (P + B*T, C), or (N, C) for the N kept text rows, and the prompt's (k, v)."""
+        C, hs = x.shape[1], x.shape[1] // self.n_head
+        q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (P + B*T, C)
+        pq, pk, pv = (t[:P].view(1, P, self.n_head, hs).transpose(1, 2) for t in (q, k, v))  # (1, nh, P, hs)
+        q, k, v = (t[P:].view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+        impl = self.config.attn_impl
+        y = attention(q, k, v, pk, pv, impl=impl).transpose(1, 2).reshape(B * T, C)  # (B*T, C)
+        if keep is not None:
+            return self.c_proj(y[keep.view(-1)]), (pk, pv)  # (N, C): no later layer needs the prompt's rows
+        y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(P, C)  # (P, C)
+        return self.c_proj(torch.cat([y_prompt, y])), (pk, pv)  # (P + B*T, C)
+
 
 class MLP(nn.Module):
     def __init__(self, config):
@@ -111,10 +129,14 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-5)
         self.mlp = MLP(config)
 
-    def forward(self, x, prefix=None, cache=None, keep=None):
-        y, kv = self.attn(self.ln_1(x), prefix, cache, keep)
-        if keep is not None:
-            x = x[keep]  # (N, C): only these rows go on through the MLP
+    def forward(self, x, prefix=None, cache=None, keep=None, packed=None):
+        """x: (B, T, C); or, with packed=(P, B, T), the prompt's and the batch's rows (P + B*T, C)."""
+        if packed is None:
+            y, kv = self.attn(self.ln_1(x), prefix, cache, keep)
+        else:
+            y, kv = self.attn.forward_packed(self.ln_1(x), *packed, keep)
+        if keep is not None:  # only these rows go on through the MLP: (N, C)
+            x = x[keep] if packed is None else x[packed[0]:][keep.view(-1)]
         x = x + y  # (B, T, C) or (N, C)
         x = x + self.mlp(self.ln_2(x))  # (B, T, C) or (N, C)
         return x, kv
@@ -149,8 +171,8 @@ class GPT(nn.Module):
     # ---- the soft prompt's shared prefix --------------------------------------------------------
     def prompt_kv(self, prompt):
         """Run the prompt (P, C) alone through the blocks at batch size 1; return each layer's (k, v),
-        each (1, nh, P, hs). This is the only place the prompt passes through the model, once per
-        batch, whatever the batch size; gradients flow back to the prompt through these tensors."""
+        each (1, nh, P, hs): what generation starts its KV cache from, once for every row and token.
+        (forward() gets the same keys and values with the prompt's rows stacked onto the batch's.)"""
         P = prompt.shape[0]
         pos = torch.arange(P, device=prompt.device)
         x = (prompt + self.transformer.wpe(pos))[None]  # (1, P, C)
@@ -192,11 +214,19 @@ class GPT(nn.Module):
             for i, block in enumerate(self.transformer.h):
                 x, _ = block(x, keep=keep_all if i == last else None)
             x = x[:, P:] if keep is None else x  # (B, T, C) the text positions, or already (N, C)
+        elif prompt is not None:
+            # The shared prefix: the prompt's P rows go through the blocks once, stacked with the batch's
+            # B*T rows (P + B*T rows, not B*(P+T)), so each projection and MLP is one matmul for both.
+            tok = tok + self.transformer.wpe(torch.arange(P, P + T, device=idx.device))  # (B, T, C)
+            x = torch.cat([prompt + self.transformer.wpe(torch.arange(P, device=idx.device)),
+                           tok.view(B * T, -1)])  # (P + B*T, C)
+            for i, block in enumerate(self.transformer.h):
+                x, _ = block(x, keep=keep if i == last else None, packed=(P, B, T))  # last maybe (N, C)
+            x = x[P:].view(B, T, -1) if keep is None else x  # (B, T, C) the text rows, or already (N, C)
         else:
-            prefixes = self.prompt_kv(prompt) if prompt is not None else [None] * self.config.n_layer
-            x = tok + self.transformer.wpe(torch.arange(P, P + T, device=idx.device))  # (B, T, C)
-            for i, (block, prefix) in enumerate(zip(self.transformer.h, prefixes)):
-                x, _ = block(x, prefix, keep=keep if i == last else None)  # (B, T, C), last maybe (N, C)
+            x = tok + self.transformer.wpe(torch.arange(T, device=idx.device))  # (B, T, C)
+            for i, block in enumerate(self.transformer.h):
+                x, _ = block(x, keep=keep if i == last else None)  # (B, T, C), last maybe (N, C)
         logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab) or (N, vocab)
         loss = None
         if targets is not None:

@@ -43,8 +43,10 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     preds = classify(model, None, tok, task, [c for c, _ in test_examples])
     untuned = sum(task.labels[p] == r["label"] for p, r in zip(preds, task.splits["test"])) / len(preds)
     base_digest = sha256(base)
+    # On the CPU wherever the suite runs: the threshold and the bit-for-bit check are the CPU's (fp32).
+    # On an H100 (bf16 autocast) the same 200 steps reached 0.503 from 0.305; tests/test_cuda.py covers CUDA.
     args = ["--base", str(base), "--task", "topic", "--out", str(tmp_path / "a"), "--n-prompt", "10", "--steps", "200",
-            "--eval-every", "100", "--batch-size", "32", "--lr", "0.1"]
+            "--eval-every", "100", "--batch-size", "32", "--lr", "0.1", "--device", "cpu"]
     tune_prompt.main(args)
     results = json.load(open(tmp_path / "a" / "results.json"))
     print(f"untuned accuracy {untuned:.3f}, tuned {results['test_metric']:.3f}")
@@ -53,7 +55,7 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     assert sha256(base) == base_digest
     # deterministic: the same command gives the same prompt, bit for bit (a short run on a small copy, twice)
     short = ["--base", str(base), "--task", str(tiny_task(tmp_path, name="topic")), "--n-prompt", "10", "--steps", "20",
-             "--eval-every", "10", "--batch-size", "32", "--lr", "0.1"]
+             "--eval-every", "10", "--batch-size", "32", "--lr", "0.1", "--device", "cpu"]
     tune_prompt.main([*short, "--out", str(tmp_path / "b")])
     tune_prompt.main([*short, "--out", str(tmp_path / "c")])
     assert torch.equal(load_prompt(tmp_path / "b" / "prompt.pt")["prompt"], load_prompt(tmp_path / "c" / "prompt.pt")["prompt"])
