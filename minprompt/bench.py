@@ -50,6 +50,12 @@ def has_hf():
     return True
 
 
+def versions():
+    import peft
+    import transformers
+    return f"transformers {transformers.__version__}, peft {peft.__version__}"
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -306,20 +312,21 @@ def main(argv=None):
     hf = has_hf()
     torch.manual_seed(0)
     lines = [f"minprompt.bench: preset {args.preset}, device {device}, torch {torch.__version__}, "
-             f"{torch.get_num_threads()} threads, {args.reps} reps, medians", ""]
-    results = {"preset": args.preset, "device": str(device), "torch": torch.__version__, "args": vars(args)}
+             f"{torch.get_num_threads()} threads, {args.reps} reps, medians" + (f", {versions()}" if hf else ""), ""]
+    results = {"preset": args.preset, "device": str(device), "torch": torch.__version__, "args": vars(args),
+               "hf": versions() if hf else None}
 
     def table(title, unit, rates, baseline):
         lines.extend([f"### {title}", "", f"| contender | {unit} | vs {baseline} |", "|---|---:|---:|"])
         for name, r in rates.items():
-            if r is None:
-                lines.append(f"| {name} | {SKIPPED} | |")
+            if r is None or isinstance(r, str):  # not installed, or failed (the reason)
+                lines.append(f"| {name} | {r or SKIPPED} | |")
                 continue
             ratio = median_ratio(r, rates[baseline]) if rates.get(baseline) else None
             lines.append(f"| {name} | {statistics.median(r):,.1f} | {fmt(ratio, 'x') if ratio else ''} |")
         lines.append("")
         print("\n".join(lines[-len(rates) - 5:]), flush=True)
-        return {name: (None if r is None else {"median": statistics.median(r), "rates": r,
+        return {name: (r if r is None or isinstance(r, str) else {"median": statistics.median(r), "rates": r,
                                                "vs_" + baseline: median_ratio(r, rates[baseline])
                                                if rates.get(baseline) else None})
                 for name, r in rates.items()}
@@ -361,10 +368,17 @@ def main(argv=None):
         P = prompts[0]
         fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
                "minprompt no cache": ours_generate(args, device, P, False)}
+        failed = None
         if hf:
-            fns["transformers generate + PEFT"] = peft_generate(args, device, P)
+            fn = peft_generate(args, device, P)
+            try:
+                fn()
+                fns["transformers generate + PEFT"] = fn
+            except Exception as e:  # seen: transformers 5.24 + peft 0.21.2 re-feed the virtual tokens every step
+                failed = f"failed ({versions()}): {type(e).__name__}: {str(e)[:80]}"
+                print(f"transformers generate + PEFT {failed}; timing the others", flush=True)
         rates = interleaved(fns, args.gen_batch * args.new_tokens, device, max(3, args.reps // 2), 1)
-        rates.setdefault("transformers generate + PEFT", None)
+        rates.setdefault("transformers generate + PEFT", failed)
         results["generate"] = table(f"Greedy generation, P={P}, {args.gen_batch} rows, {args.gen_context} context "
                                     f"+ {args.new_tokens} new tokens", "tokens/s", rates, "minprompt no cache")
     if "pretrain" in sections:

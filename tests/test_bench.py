@@ -1,5 +1,6 @@
 """The benchmark's plumbing (never its numbers): nonsense sizes are refused with one line, a missing
-`hf` extra shows as "skipped" in the table, and a small run writes a JSON with every contender."""
+`hf` extra shows as "skipped" in the table, a PEFT contender that fails is reported with its reason, and a
+small run writes a JSON with every contender."""
 import json
 
 import pytest
@@ -41,3 +42,20 @@ def test_the_scripts_never_import_the_optional_extras():
             "print(bad); sys.exit(1 if bad else 0)")
     r = run_script("-c", code)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_failing_peft_contender_is_reported_and_the_others_still_timed(tmp_path, monkeypatch):
+    pytest.importorskip("peft")
+
+    def broken(args, device, P):
+        def generate():
+            raise IndexError("index out of range in self")
+        return generate
+    monkeypatch.setattr(bench, "peft_generate", broken)
+    out = tmp_path / "b.json"
+    bench.main(["--preset", "tiny", "--prompts", "4", "--gen-batch", "2", "--new-tokens", "4", "--reps", "1",
+                "--sections", "generate", "--json", str(out)])
+    generate = json.loads(out.read_text())["generate"]
+    assert generate["transformers generate + PEFT"].startswith("failed (transformers ")
+    assert "IndexError: index out of range" in generate["transformers generate + PEFT"]
+    assert generate["minprompt KV cache, shared prompt"]["median"] > 0
