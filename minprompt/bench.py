@@ -370,8 +370,8 @@ def main(argv=None):
                "minprompt no cache": ours_generate(args, device, P, False)}
         failed = None
         if hf:
-            fn = peft_generate(args, device, P)
             try:
+                fn = peft_generate(args, device, P)
                 fn()
                 fns["transformers generate + PEFT"] = fn
             except Exception as e:  # seen: transformers 5.24 + peft 0.21.2 re-feed the virtual tokens every step

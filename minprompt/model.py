@@ -12,8 +12,8 @@ A soft prompt is a (P, n_embd) tensor that behaves as if it were concatenated in
 sequence: prompt at positions 0..P-1, text from P on. `forward(idx, prompt=prompt)` gets the same
 result without the concatenation: the prompt's P rows go through the blocks once per batch, stacked
 with the batch's B*T text rows (so every projection and MLP is one matmul for both), and in each layer
-the batch attends to the prompt's keys and values (see attention.py). Generation computes the same
-keys and values with `prompt_kv` and starts its KV cache from them.
+the batch attends to the prompt's keys and values (see attention.py). Cached generation computes the
+same keys and values with `prompt_kv` and starts its KV cache from them.
 """
 from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
@@ -106,7 +106,7 @@ class CausalSelfAttention(nn.Module):
         impl = self.config.attn_impl
         y = attention(q, k, v, pk, pv, impl=impl).transpose(1, 2).reshape(B * T, C)  # (B*T, C)
         if keep is not None:
-            return self.c_proj(y[keep.view(-1)]), (pk, pv)  # (N, C): no later layer needs the prompt's rows
+            return self.c_proj(y[keep.reshape(-1)]), (pk, pv)  # (N, C): no later layer needs the prompt's rows
         y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(P, C)  # (P, C)
         return self.c_proj(torch.cat([y_prompt, y])), (pk, pv)  # (P + B*T, C)
 
@@ -136,7 +136,7 @@ class Block(nn.Module):
         else:
             y, kv = self.attn.forward_packed(self.ln_1(x), *packed, keep)
         if keep is not None:  # only these rows go on through the MLP: (N, C)
-            x = x[keep] if packed is None else x[packed[0]:][keep.view(-1)]
+            x = x[keep] if packed is None else x[packed[0]:][keep.reshape(-1)]
         x = x + y  # (B, T, C) or (N, C)
         x = x + self.mlp(self.ln_2(x))  # (B, T, C) or (N, C)
         return x, kv

@@ -97,7 +97,6 @@ def test_tuning_on_cuda_moves_only_the_prompt():
         idx, targets = class_batch(4, 30, seed)
         loss = tuning_step(model, soft, optimizer, idx.to(CUDA), targets.to(CUDA), autocast_for(CUDA))
         assert torch.isfinite(loss)
-        assert all(p.grad is None for p in model.parameters())
     assert not torch.equal(soft.weight, start)
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k]), k

@@ -44,7 +44,8 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     untuned = sum(task.labels[p] == r["label"] for p, r in zip(preds, task.splits["test"])) / len(preds)
     base_digest = sha256(base)
     # On the CPU wherever the suite runs: the threshold and the bit-for-bit check are the CPU's (fp32).
-    # On an H100 (bf16 autocast) the same 200 steps reached 0.503 from 0.305; tests/test_cuda.py covers CUDA.
+    # On an H100 (bf16 autocast) the same 200 steps reached only 0.503 from 0.305 and failed the margin below;
+    # tests/test_cuda.py checks the CUDA path's numerics and scripts, not how much it learns.
     args = ["--base", str(base), "--task", "topic", "--out", str(tmp_path / "a"), "--n-prompt", "10", "--steps", "200",
             "--eval-every", "100", "--batch-size", "32", "--lr", "0.1", "--device", "cpu"]
     tune_prompt.main(args)
