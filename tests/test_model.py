@@ -82,7 +82,7 @@ def test_shared_prefix_equals_concatenation(B, T, P, impl, n_pad, seed):
     model = tiny(impl)
     g = torch.Generator().manual_seed(seed)
     idx = torch.randint(V, (B, T), generator=g)
-    targets = torch.randint(V, (B, T), generator=g)
+    targets = torch.randint(V, (T, B), generator=g).t()  # (B, T), not contiguous, like a slice of a wider batch
     targets[:, T - min(n_pad, T - 1):] = -100  # right padding, at least one real target per row
     targets[:, 1:][torch.rand(B, T - 1, generator=g) < 0.3] = -100  # and holes, as around answers
     prompt = torch.randn(P, 64, generator=g, dtype=torch.float64, requires_grad=True)
