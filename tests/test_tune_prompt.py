@@ -34,8 +34,10 @@ def tiny_task(tmp_path, n=40, name="sentiment"):
 
 
 def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
-    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from chance. (Topic
-    is the task a base this small learns most clearly: four labels, each with its own vocabulary.)"""
+    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from near chance. (Not
+    sentiment: this base already gets most of it without a prompt, 0.728 on machine B, since the corpus's
+    verdicts use the label words; a prompt takes it to 0.913. Topic starts near chance: 0.267 on machine C,
+    0.428 on B, whose float sums give the base other bits; a prompt takes it to 0.785 and 0.882.)"""
     base, _ = tiny_base
     model, tok = load_base(base)
     task = load_task("topic")
@@ -51,8 +53,8 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     tune_prompt.main(args)
     results = json.load(open(tmp_path / "a" / "results.json"))
     print(f"untuned accuracy {untuned:.3f}, tuned {results['test_metric']:.3f}")
-    assert untuned <= 0.45  # near chance (0.25) without a prompt
-    assert results["metric"] == "accuracy" and results["test_metric"] >= untuned + 0.25
+    assert untuned <= 0.5  # chance is 0.25; how near the base gets to it depends on the machine (see above)
+    assert results["metric"] == "accuracy" and results["test_metric"] >= max(0.7, untuned + 0.25)
     assert sha256(base) == base_digest
     # deterministic: the same command gives the same prompt, bit for bit (a short run on a small copy, twice)
     short = ["--base", str(base), "--task", str(tiny_task(tmp_path, name="topic")), "--n-prompt", "10", "--steps", "20",
