@@ -1,7 +1,7 @@
 """Use a tuned prompt: label texts (classification) or generate from inputs (generation).
 
     python -m minprompt.predict --prompt out/sentiment/prompt.pt "The movie was fantastic" "This movie was terrible"
-    echo "The soup was cold" | python -m minprompt.predict --prompt out/sentiment/prompt.pt
+    echo "The soup was cold and bland." | python -m minprompt.predict --prompt out/sentiment/prompt.pt
     python -m minprompt.predict --prompt out/describe/prompt.pt "name: Aurora | category: lamp | ... | style: luxury"
 
 Prints one line per input: `label<TAB>text` for classification, `generated text<TAB>input` for
