@@ -299,11 +299,11 @@ class KVCache:
     def __init__(self, prefixes, batch_size, max_len, model):
         c = model.config
         shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)  # (B, nh, S, hs)
-        dev, dtype = model.lm_head.weight.device, model.lm_head.weight.dtype
+        dev = model.lm_head.weight.device
         self.n_prefix = 0 if prefixes is None else prefixes[0][0].shape[2]
         self.lengths = torch.zeros(batch_size, dtype=torch.long, device=dev)
         self.used = 0  # slots any row may have written: a Python int, so no device sync per token
-        self.layers = [LayerCache(self, None if prefixes is None else prefixes[i], shape, dev, dtype)
+        self.layers = [LayerCache(self, None if prefixes is None else prefixes[i], shape)
                        for i in range(c.n_layer)]
 
     def begin(self, T):
@@ -319,15 +319,17 @@ class KVCache:
 
 
 class LayerCache:
-    def __init__(self, parent, prefix, shape, device, dtype):
-        self.parent, self.prefix = parent, prefix
-        self.k = torch.zeros(shape, device=device, dtype=dtype)  # (B, nh, S, hs)
-        self.v = torch.zeros(shape, device=device, dtype=dtype)  # (B, nh, S, hs)
+    def __init__(self, parent, prefix, shape):
+        self.parent, self.prefix, self.shape = parent, prefix, shape
+        self.k = self.v = None  # (B, nh, S, hs) each, made at the first update in k's dtype (bf16 under autocast)
 
     def update(self, k, v):
         """Write new k, v (B, nh, T, hs) at the slots KVCache.begin chose; return the S slots in use,
         (B, nh, S, hs) each, and the step's mask (B, T, P+S)."""
         parent = self.parent
+        if self.k is None:
+            self.k = k.new_zeros(self.shape)  # (B, nh, S, hs)
+            self.v = v.new_zeros(self.shape)  # (B, nh, S, hs)
         rows = torch.arange(k.shape[0], device=k.device)[:, None]  # (B, 1)
         self.k[rows, :, parent.slots] = k.transpose(1, 2)  # indexed view is (B, T, nh, hs)
         self.v[rows, :, parent.slots] = v.transpose(1, 2)

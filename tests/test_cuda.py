@@ -111,7 +111,8 @@ def test_cached_generation_equals_uncached_on_cuda():
     cached = model.generate(idx, 24, prompt=prompt, lengths=lengths)
     uncached = model.generate(idx, 24, prompt=prompt, lengths=lengths, use_cache=False)
     assert cached == uncached
-    assert all(len(row) == 24 for row in cached)
+    with torch.autocast("cuda", dtype=torch.bfloat16):  # as tune_prompt.py evaluates a generation task
+        assert [len(row) for row in model.generate(idx, 24, prompt=prompt, lengths=lengths)] == [24, 24, 24]
 
 
 def test_compiled_tuning_step_matches_eager_on_cuda():
@@ -143,4 +144,7 @@ def test_scripts_run_on_cuda(tmp_path):
     assert r.returncode == 0, r.stderr
     results = json.loads((tmp_path / "topic" / "results.json").read_text())
     assert results["device"].startswith("cuda") and 0 <= results["test_metric"] <= 1
+    r = run_script("tune_prompt.py", "--device", "cuda", "--base", str(base), "--task", "describe", "--steps", "4",
+                   "--eval-every", "2", "--n-prompt", "4", "--out", str(tmp_path / "describe"))  # generates under bf16
+    assert r.returncode == 0, r.stderr
     assert hashlib.sha256(base.read_bytes()).hexdigest() == digest

@@ -136,6 +136,17 @@ def test_cached_generation_equals_uncached_greedy(seqs, P, n_new, seed):
     assert uncached == expected
 
 
+def test_cached_generation_runs_under_bf16_autocast():
+    """tune_prompt.py evaluates a generation task under autocast (bf16 on CUDA): the cache must take the
+    keys' dtype, not the weights' (fp32 buffers refused bf16 writes)."""
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=V, block_size=48)).eval()  # fp32 weights, as loaded
+    idx, lengths = _right_padded([[1, 2, 3, 4, 5], [6, 7, 8]])
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.generate(idx, 10, prompt=torch.randn(4, 64), lengths=lengths)
+    assert [len(row) for row in out] == [10, 10] and all(0 <= t < V for row in out for t in row)
+
+
 def test_generation_stops_at_end_of_text():
     model = tiny()
     idx = torch.randint(V, (2, 5))
