@@ -7,7 +7,9 @@
 
 Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
 cosine decay) -> write base.pt (weights, config, tokenizer, fingerprint) and log.jsonl (one line per
-evaluation). An existing base.pt is never overwritten unless --overwrite is given.
+evaluation: validation loss, and the copy score, how much better the base predicts a repeated random
+token sequence the second time; it rises from 0 when the base learns to copy from its context).
+An existing base.pt is never overwritten unless --overwrite is given.
 """
 import argparse
 import json
@@ -19,9 +21,10 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
-from minprompt.corpus import encode_corpus, get_batch, read_corpus, split_train_val
-from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, autocast_for, pick_device, preset
+from minprompt.corpus import copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val
+from minprompt.device import autocast_for, pick_device
+from minprompt.errors import UserError, check_positive, run_main
+from minprompt.model import GPT, PRESETS, preset
 from minprompt.tokenizer import Tokenizer
 
 
@@ -63,6 +66,10 @@ def lr_at(step, args):
 def main(argv=None):
     args = parse_args(argv)
     ckpt_path = os.path.join(args.out, "base.pt")
+    check_positive(args, "steps", "batch_size", "lr", "eval_every", "eval_batches")
+    if args.vocab_size < 258:
+        raise UserError(f"--vocab-size must be at least 258 (256 bytes, one merge, end-of-text), got {args.vocab_size}",
+                        None, "pass e.g. --vocab-size 2048")
     if args.overwrite and args.resume:
         raise UserError("--overwrite and --resume contradict each other", ckpt_path, "pass one of them")
     if os.path.exists(ckpt_path) and not (args.overwrite or args.resume):
@@ -91,7 +98,11 @@ def main(argv=None):
         for name in ("block_size", "n_layer", "n_head", "n_embd"):
             if getattr(args, name):
                 overrides[name] = getattr(args, name)
-        model = GPT(preset(args.preset, **overrides))
+        config = preset(args.preset, **overrides)
+        if config.n_embd % config.n_head:
+            raise UserError(f"--n-head {config.n_head} does not divide the width {config.n_embd}", None,
+                            "pick --n-head and --n-embd so that n_embd / n_head is a whole number")
+        model = GPT(config)
     block_size = model.config.block_size
     ids = encode_corpus(docs, tokenizer)
     train_ids, val_ids = split_train_val(ids, block_size, args.corpus)
@@ -114,21 +125,30 @@ def main(argv=None):
     eval_gen = torch.Generator().manual_seed(args.seed + 1)
     val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device) for _ in range(args.eval_batches)]
 
+    probe = copy_probe(model.config.vocab_size, half=min(48, block_size // 2)).to(device)
+
     @torch.no_grad()
-    def val_loss():
+    def evaluate():
+        """Validation loss, and the copy probe's two halves (see minprompt/corpus.py)."""
         model.eval()
         with autocast:
             losses = [step_model(x, y)[1].item() for x, y in val_batches]
+            first, second = copy_losses(model, probe)
         model.train()
-        return sum(losses) / len(losses)
+        return {"val_loss": sum(losses) / len(losses), "copy_first_loss": first, "copy_second_loss": second,
+                "copy_score": first - second}
 
     # ---- training loop -----------------------------------------------------------------------------
     os.makedirs(args.out, exist_ok=True)
-    log_path = os.path.join(args.out, "log.jsonl")
-    log = open(log_path, "w")
+    # The log is written beside the final one and renamed over it with the checkpoint, so a failed or
+    # interrupted run never replaces the log of the base that is kept; --resume continues the old log.
+    log_path, partial_log_path = os.path.join(args.out, "log.jsonl"), os.path.join(args.out, "log.partial.jsonl")
+    log = open(partial_log_path, "w")
+    if args.resume and os.path.exists(log_path):
+        log.write(open(log_path).read())
     tokens_per_step = args.batch_size * block_size
     recent = []
-    metrics = {"step": 0, "train_loss": None, "val_loss": val_loss(), "tokens_per_s": None}
+    metrics = {"step": 0, "train_loss": None, **evaluate(), "tokens_per_s": None}
     log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
     t_train = time.time()
     bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None)
@@ -139,6 +159,9 @@ def main(argv=None):
             x, y = get_batch(train_ids, args.batch_size, block_size, gen, device)
             with autocast:
                 _, loss = step_model(x, y)
+            if not torch.isfinite(loss):
+                raise UserError(f"loss became {loss.item()} at step {step + 1}; no checkpoint written", ckpt_path,
+                                "lower --lr (or keep --grad-clip on) and run again")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if args.grad_clip > 0:
@@ -148,25 +171,36 @@ def main(argv=None):
             tokens_per_s = (step + 1) * tokens_per_step / (time.time() - t_train)
             bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}", tok_s=f"{tokens_per_s:,.0f}")
             if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
-                metrics = {"step": step + 1, "train_loss": sum(recent) / len(recent), "val_loss": val_loss(),
+                metrics = {"step": step + 1, "train_loss": sum(recent) / len(recent), **evaluate(),
                            "tokens_per_s": tokens_per_s}
                 log.write(json.dumps(metrics) + "\n")
                 log.flush()
                 bar.write(f"step {step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
-                          f"{tokens_per_s:,.0f} tokens/s")
+                          f"copy score {metrics['copy_score']:.2f} nats, {tokens_per_s:,.0f} tokens/s")
     except KeyboardInterrupt:
         bar.close()
-        raise UserError(f"interrupted at step {step}; no checkpoint written", ckpt_path,
-                        "run again (the log of this run is in log.jsonl)") from None
-    finally:
         log.close()
+        raise UserError(f"interrupted at step {step}; no checkpoint written", ckpt_path,
+                        f"run again (the log of this run is in {partial_log_path})") from None
+    except BaseException:
+        log.close()
+        os.remove(partial_log_path)
+        raise
+    log.close()
+    if not all(torch.isfinite(p).all() for p in model.parameters()):
+        os.remove(partial_log_path)
+        raise UserError("the weights became NaN or infinite in training; no checkpoint written", ckpt_path,
+                        "lower --lr (or keep --grad-clip on) and run again")
 
     # ---- save --------------------------------------------------------------------------------------
     metrics = {**metrics, "train_wall_s": time.time() - t_train, "total_wall_s": time.time() - t_start,
                "train_tokens": args.steps * tokens_per_step, "device": str(device)}
     fp = save_base(ckpt_path, model.cpu(), tokenizer, vars(args), metrics)
+    os.replace(partial_log_path, log_path)
     atomic_write_text(os.path.join(args.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
     print(f"wrote {ckpt_path} (fingerprint {fp[:12]}): val loss {metrics['val_loss']:.3f}, "
+          f"copy score {metrics['copy_score']:.2f} nats (repeat {metrics['copy_second_loss']:.2f} vs first "
+          f"{metrics['copy_first_loss']:.2f}), "
           f"{metrics['total_wall_s']:.0f}s in all, {metrics['tokens_per_s']:,.0f} tokens/s")
 
 

@@ -23,12 +23,11 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
-from minprompt.errors import UserError, run_main
-from minprompt.model import autocast_for, pick_device
+from minprompt.device import autocast_for, pick_device
+from minprompt.errors import UserError, check_positive, run_main
 from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
                               make_optimizer, nearest_tokens, save_prompt, tuning_step)
-from minprompt.tasks import (answer_loss, classification_metrics, encode_split, generate_texts, generation_metrics,
-                             label_logprobs, load_task, make_batch, train_batches)
+from minprompt.tasks import encode_split, evaluate, load_task, make_batch, naive_bayes_accuracy, train_batches
 
 
 def parse_args(argv=None):
@@ -54,19 +53,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def evaluate(model, prompt, task, tokenizer, split, examples, device):
-    """The task's metrics on one split: accuracy or generation metrics, and the loss of the right answer
-    (cross-entropy per answer token, as in training)."""
-    model.eval()
-    records = task.splits[split]
-    if task.kind == "classification":
-        logp = label_logprobs(model, prompt, tokenizer, task, [c for c, _ in examples], device=device)  # (N, labels)
-        return classification_metrics(logp, records, task, tokenizer)
-    outputs = generate_texts(model, prompt, tokenizer, [c for c, _ in examples], device=device)
-    return {"loss": answer_loss(model, prompt, examples, device=device),
-            **generation_metrics(outputs, records, task.splits["train"])}
-
-
 def show(metrics):
     """{"accuracy": 0.95, "loss": 0.1123...} -> "accuracy 0.950, loss 0.112" """
     return ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
@@ -75,6 +61,7 @@ def show(metrics):
 def main(argv=None):
     args = parse_args(argv)
     t_start = time.time()
+    check_positive(args, "steps", "batch_size", "eval_every", "lr", "n_prompt")
     device = pick_device(args.device)
     task = load_task(args.task, args.template)
     out = args.out or os.path.join("out", task.name)
@@ -90,10 +77,6 @@ def main(argv=None):
         return
     if args.resume and not os.path.exists(prompt_path):
         raise UserError("nothing to resume: no prompt file", prompt_path, "drop --resume to train a new prompt")
-    if not 0 < args.lr < float("inf"):
-        raise UserError(f"--lr must be a positive number, got {args.lr}", None, "pass e.g. --lr 0.03")
-    if args.n_prompt < 1:
-        raise UserError(f"--n-prompt must be at least 1, got {args.n_prompt}", None, "pass e.g. --n-prompt 20")
 
     # ---- the frozen base and the task ------------------------------------------------------------
     model, tokenizer = load_base(args.base, device)
@@ -104,11 +87,11 @@ def main(argv=None):
         raise UserError(f"--n-prompt {P} leaves {max_len} of the base's {model.config.block_size} positions for text",
                         args.base, "use a shorter --n-prompt")
     data = {}
-    for split in ("train", "val", "test"):
+    for split in ("train", "val", "test", *task.extra_splits):
         data[split], n_cut = encode_split(task, tokenizer, task.splits[split], max_len)
         if n_cut:
             print(f"{split}: {n_cut} texts longer than the context ({max_len} tokens after the prompt) were cut from the left")
-    print(f"task {task.name} ({task.kind}): {len(data['train'])} train, {len(data['val'])} val, {len(data['test'])} test"
+    print(f"task {task.name} ({task.kind}): " + ", ".join(f"{len(data[s])} {s}" for s in data)
           + (f"; labels {task.labels}" if task.labels else ""))
 
     # ---- the soft prompt: the only trainable tensor -------------------------------------------------
@@ -116,7 +99,7 @@ def main(argv=None):
     best = {"step": 0, "score": float("-inf")}
     if args.resume:
         ck = load_prompt(prompt_path)
-        check_prompt_matches_base(ck, base_fp, tok_hash, prompt_path)
+        check_prompt_matches_base(ck, base_fp, tok_hash, prompt_path, C)
         if tuple(ck["prompt"].shape) != (P, C):
             raise UserError(f"prompt file holds {tuple(ck['prompt'].shape)} vectors, --n-prompt asks for {(P, C)}",
                             prompt_path, f"pass --n-prompt {ck['prompt'].shape[0]}")
@@ -137,11 +120,8 @@ def main(argv=None):
     def val_score():
         """Higher is better: validation accuracy, or minus the answer loss for generation."""
         with autocast:
-            if task.kind == "classification":
-                m = evaluate(model, soft(), task, tokenizer, "val", data["val"], device)
-                return m["accuracy"], m
-            loss = answer_loss(model, soft(), data["val"], device=device)
-        return -loss, {"loss": loss}
+            m = evaluate(model, soft(), task, tokenizer, "val", data["val"], device, generate=False)
+        return (m["accuracy"] if task.kind == "classification" else -m["loss"]), m
 
     def save(step, score, metrics):
         save_prompt(prompt_path, soft.weight, n_tokens=P, init=args.init, task=task.name, kind=task.kind,
@@ -151,6 +131,9 @@ def main(argv=None):
 
     # ---- training ------------------------------------------------------------------------------------
     os.makedirs(out, exist_ok=True)
+    stale = os.path.join(out, "results.json")  # it describes a prompt that this run is about to replace
+    if os.path.exists(stale):
+        os.remove(stale)
     log = open(os.path.join(out, "log.jsonl"), "a" if args.resume else "w")
     losses, step0 = [], best["step"]
     step = step0
@@ -191,41 +174,69 @@ def main(argv=None):
     with autocast:
         test = evaluate(model, soft(), task, tokenizer, "test", data["test"], device)
         val = evaluate(model, soft(), task, tokenizer, "val", data["val"], device)
+        extra = {s: evaluate(model, soft(), task, tokenizer, s, data[s], device) for s in task.extra_splits}
     results = {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
-               "test": test, "val": val, "steps": step0 + args.steps, "best_step": best["step"], "wall_s": wall_s,
+               "test": test, "val": val, **extra, "steps": step0 + args.steps, "best_step": best["step"], "wall_s": wall_s,
                "n_prompt": P, "init": args.init, "trainable_params": soft.weight.numel(), "frozen_params": n_frozen,
                "base_fingerprint": base_fp, "device": str(device)}
     save(best["step"], best["score"], {**best.get("metrics", {}), "test": test})
     results["prompt_bytes"] = os.path.getsize(prompt_path)
     print(f"test {task.metric}: {test[task.metric]:.3f} (val {val[task.metric]:.3f}); test {show(test)}")
+    for s, m in extra.items():  # evaluation-only splits, e.g. the hand-written natural reviews
+        print(f"{s} ({len(data[s])} examples, never trained on): {show(m)}")
 
     print("nearest vocabulary tokens to each prompt vector (cosine):")
     for i, near in enumerate(nearest_tokens(soft.weight, model, tokenizer)):
         print(f"  {i:3d}: " + "  ".join(f"{tok!r} {sim:.2f}" for tok, sim in near))
 
     if args.compare:
-        results["compare"] = compare(args, model, tokenizer, task, data, soft, prompt_path, test, device, autocast)
+        results["compare"] = compare(args, model, tokenizer, task, data, soft, prompt_path, {"test": test, **extra},
+                                     device, autocast)
     atomic_write_text(os.path.join(out, "results.json"), json.dumps(results, indent=2) + "\n")
     plot_losses(losses, os.path.join(out, "loss.png"))
     print(f"wrote {prompt_path} ({results['prompt_bytes']:,} bytes) and results.json in {time.time() - t_start:.0f}s")
 
 
-def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, device, autocast):
-    """The same test split under four ways of adapting the base; prints and returns the table."""
-    metric = task.metric
+def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned, device, autocast):
+    """The test split (and any extra split) under each way of adapting the base; prints and returns
+    the table. tuned: the soft prompt's metrics, {split: metrics}, already measured."""
+    metric, splits = task.metric, ["test", *task.extra_splits]
+
+    def on_splits(m, prompt, examples=None):
+        return {s: evaluate(m, prompt, task, tokenizer, s, (examples or data)[s], device) for s in splits}
+
     rows = []
+    if task.kind == "classification":  # word counting, no transformer: the floor a prompt must clear
+        rows.append(("naive Bayes on words (train split)", {s: {"accuracy": naive_bayes_accuracy(task, s)} for s in splits}, 0, 0))
     with autocast:
-        rows.append(("no prompt", evaluate(model, None, task, tokenizer, "test", data["test"], device), 0, 0))
+        rows.append(("no prompt", on_splits(model, None), 0, 0))
         hand = task.hand_prompt()
         hand_ids = torch.tensor(tokenizer.encode(hand + "\n"), device=device)
         hand_prompt = model.transformer.wte.weight[hand_ids]  # (P_hand, C): a hard prompt, fed as embeddings
         # the hand-written prompt has its own length: cut the texts to fit behind it
-        hand_test, _ = encode_split(task, tokenizer, task.splits["test"], model.config.block_size - len(hand_ids))
-        rows.append(("hand-written prompt", evaluate(model, hand_prompt, task, tokenizer, "test", hand_test, device),
-                     0, len(hand.encode())))
-    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned_test, soft.weight.numel(), os.path.getsize(prompt_path)))
+        hand_data = {s: encode_split(task, tokenizer, task.splits[s], model.config.block_size - len(hand_ids))[0]
+                     for s in splits}
+        rows.append(("hand-written prompt", on_splits(model, hand_prompt, hand_data), 0, len(hand.encode())))
+    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned, soft.weight.numel(), os.path.getsize(prompt_path)))
+    ft = full_fine_tune(args, model, data, device, autocast)
+    with autocast:
+        rows.append(("full fine-tuning", on_splits(ft, None), ft.num_params(), os.path.getsize(args.base)))
 
-    # full fine-tuning of a copy of the base, same steps and batches; the base file is never written
+    # loss: cross-entropy of the right answer per token, over the whole vocabulary (lower is better)
+    extra_cols = "".join(f" {s} {metric} |" for s in splits[1:])
+    print(f"\n| method | test {metric} | test loss |{extra_cols} trainable params | bytes on disk |\n"
+          f"|---|---:|---:|{'---:|' * len(splits[1:])}---:|---:|")
+    for name, m, params, size in rows:
+        loss = f"{m['test']['loss']:.3f}" if "loss" in m["test"] else "-"
+        extra = "".join(f" {m[s][metric]:.3f} |" for s in splits[1:])
+        print(f"| {name} | {m['test'][metric]:.3f} | {loss} |{extra} {params:,} | {size:,} |")
+    return [{"method": n, **{f"{s}_{metric}": m[s][metric] for s in splits}, "test_loss": m["test"].get("loss"),
+             "trainable_params": p, "bytes": b} for n, m, p, b in rows]
+
+
+def full_fine_tune(args, model, data, device, autocast):
+    """Baseline: every weight of a copy of the base trained on the answers, same steps and batches as
+    the prompt. The base file is never written."""
     tuned = copy.deepcopy(model).train().requires_grad_(True)
     optimizer = torch.optim.AdamW(tuned.parameters(), lr=args.ft_lr, weight_decay=0.0)
     batches = train_batches(data["train"], args.batch_size, args.seed)
@@ -237,16 +248,7 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned_test, d
         loss.backward()
         torch.nn.utils.clip_grad_norm_(tuned.parameters(), 1.0)
         optimizer.step()
-    with autocast:
-        ft = evaluate(tuned, None, task, tokenizer, "test", data["test"], device)
-    rows.append(("full fine-tuning", ft, tuned.num_params(), os.path.getsize(args.base)))
-
-    # loss: cross-entropy of the right answer per token, over the whole vocabulary (lower is better)
-    print(f"\n| method | test {metric} | test loss | trainable params | bytes on disk |\n|---|---:|---:|---:|---:|")
-    for name, m, params, size in rows:
-        print(f"| {name} | {m[metric]:.3f} | {m['loss']:.3f} | {params:,} | {size:,} |")
-    return [{"method": n, f"test_{metric}": m[metric], "test_loss": m["loss"], "trainable_params": p, "bytes": s}
-            for n, m, p, s in rows]
+    return tuned.eval()
 
 
 def plot_losses(losses, path):

@@ -34,8 +34,9 @@ import time
 import torch
 
 from minprompt.checkpoint import atomic_write_text
+from minprompt.device import autocast_for, pick_device
 from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, autocast_for, pick_device, preset
+from minprompt.model import GPT, PRESETS, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
 
 SKIPPED = "skipped: install minprompt[hf]"

@@ -8,9 +8,15 @@ and followed by the end-of-text id, so the model learns where documents end.
 
 Split rule: the last 5% of the token stream is validation, the rest is training. The bundled corpus
 is written in shuffled document order, so its tail is a fair sample.
+
+The copy probe is train_base.py's diagnostic of one skill: rows of random common tokens, each repeated once.
+The first copy cannot be predicted (about ln(vocab) nats per token); the second can, but only by a
+model that looks back to where the current token occurred before and copies what came next (an
+induction head). The gap between the two halves' losses is the copy score.
 """
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
 from minprompt.errors import UserError
@@ -70,3 +76,25 @@ def get_batch(ids, batch_size, block_size, generator, device):
     if device.type == "cuda":  # pinned memory lets the copy overlap with compute
         return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
     return x.to(device), y.to(device)
+
+
+def copy_probe(vocab_size, n_rows=16, half=48, seed=0):
+    """Rows of distinct tokens, each row followed by itself: (n_rows, 2 * half) ids. The tokens are
+    drawn from the first 1,000 merges (BPE merges frequent pieces first, so these are the corpus's
+    common words), not from all ids: a raw byte the corpus never uses would measure surprise, not
+    copying. With 2 * half <= block_size the whole row fits one context."""
+    g = torch.Generator().manual_seed(seed)
+    pool = torch.arange(256, min(256 + 1000, vocab_size - 1))  # merged tokens; eot is vocab_size - 1
+    if len(pool) < half:  # a toy vocabulary: every id but end-of-text
+        pool = torch.arange(vocab_size - 1)
+    first = torch.stack([pool[torch.randperm(len(pool), generator=g)[:half]] for _ in range(n_rows)])  # (R, half)
+    return torch.cat([first, first], dim=1)  # (R, 2 * half)
+
+
+def copy_losses(model, probe):
+    """Mean cross-entropy on the probe's first copy and on its second copy (nats per token). The
+    first token of the second copy is left out: nothing says the repeat starts there."""
+    half = probe.shape[1] // 2
+    logits, _ = model(probe[:, :-1])  # (R, 2*half - 1, vocab): position t predicts token t + 1
+    loss = F.cross_entropy(logits.float().transpose(1, 2), probe[:, 1:], reduction="none")  # (R, 2*half - 1)
+    return loss[:, : half - 1].mean().item(), loss[:, half:].mean().item()

@@ -20,3 +20,13 @@ def run_main(main):
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+
+
+def check_positive(args, *names):
+    """Refuse a count or rate that is not above zero (--steps 0, --batch-size -1, --lr nan) before
+    anything is read or written."""
+    for name in names:
+        value = getattr(args, name)
+        if not 0 < value < float("inf"):
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} must be a positive number, got {value}", None, f"pass a {flag} above 0")

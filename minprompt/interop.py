@@ -72,7 +72,7 @@ def export_peft(prompt_file, out_dir, base=None):
     ck = load_prompt(prompt_file)
     base = base or ck["base_path"]
     model, tokenizer = load_base(base)
-    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file)
+    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file, model.config.n_embd)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))  # nothing half-written
     try:

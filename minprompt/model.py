@@ -15,7 +15,6 @@ with the batch's B*T text rows (so every projection and MLP is one matmul for bo
 the batch attends to the prompt's keys and values (see attention.py). Cached generation computes the
 same keys and values with `prompt_kv` and starts its KV cache from them.
 """
-from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 
 import torch
@@ -42,30 +41,14 @@ class GPTConfig:
 
 PRESETS = {
     "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),  # tests: trains in seconds
-    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=128),  # laptop default: about 7 min on 2 CPU cores
-    "medium": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # the benchmark's size; ~2.5x slower
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=128),  # the laptop default (train_base.py)
+    "medium": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),  # the benchmark's size
     "large": GPTConfig(block_size=512, n_layer=8, n_head=8, n_embd=512),  # one GPU
 }
 
 
 def preset(name, **overrides):
     return replace(PRESETS[name], **overrides)
-
-
-def pick_device(name="auto"):
-    """"auto" picks cuda, then mps, then cpu."""
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def autocast_for(device):
-    """bf16 autocast on CUDA (matmuls in bfloat16, weights and optimizer state stay fp32); a no-op elsewhere."""
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
 
 
 class CausalSelfAttention(nn.Module):

@@ -26,6 +26,7 @@ from minprompt.errors import UserError
 INITS = ("random", "vocab", "text", "labels")
 PROMPT_FORMAT = "minprompt-prompt-v1"
 N_FREQUENT = 1000
+REQUIRED_KEYS = ("task", "kind", "labels", "template", "base_fingerprint", "tokenizer_hash")  # what predict reads
 
 
 class SoftPrompt(nn.Module):
@@ -76,10 +77,18 @@ def load_prompt(path):
     ck = load_file(path, "prompt file", "train one with `python tune_prompt.py` or check --prompt")
     if not isinstance(ck, dict) or ck.get("format") != PROMPT_FORMAT or not torch.is_tensor(ck.get("prompt")):
         raise UserError("not a minprompt prompt file", path, "pass a prompt.pt written by tune_prompt.py")
+    missing = [key for key in REQUIRED_KEYS if key not in ck]
+    if missing:
+        raise UserError(f"prompt file lacks {', '.join(missing)}", path, "pass a prompt.pt written by tune_prompt.py")
+    if ck["prompt"].dim() != 2 or not ck["prompt"].is_floating_point():
+        raise UserError(f"prompt tensor has shape {tuple(ck['prompt'].shape)} and dtype {ck['prompt'].dtype}, "
+                        "expected (P, n_embd) floats", path, "pass a prompt.pt written by tune_prompt.py")
+    if not torch.isfinite(ck["prompt"]).all():
+        raise UserError("prompt holds NaN or infinite values", path, "retrain it with `python tune_prompt.py --overwrite`")
     return ck
 
 
-def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path):
+def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path, n_embd=None):
     """Refuse a prompt trained on another base: its vectors only mean something to that model."""
     if ck["base_fingerprint"] != base_fingerprint:
         raise UserError(f"prompt was trained on base {ck['base_fingerprint'][:12]}, this base is {base_fingerprint[:12]}",
@@ -87,6 +96,9 @@ def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path):
     if ck["tokenizer_hash"] != tokenizer_hash:
         raise UserError(f"prompt was trained with tokenizer {ck['tokenizer_hash'][:12]}, this base has "
                         f"{tokenizer_hash[:12]}", path, "retrain the prompt on this base")
+    if n_embd is not None and ck["prompt"].shape[1] != n_embd:  # a hand-made file with this base's fingerprint
+        raise UserError(f"prompt vectors are {ck['prompt'].shape[1]} wide, this base is {n_embd} wide", path,
+                        "pass the --base it was trained on, or retrain the prompt on this base")
 
 
 def nearest_tokens(prompt_tensor, model, tokenizer, k=3):

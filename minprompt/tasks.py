@@ -1,9 +1,11 @@
 """Downstream tasks: JSONL files -> token batches; rank classification; the generation metric.
 
 Used by `python tune_prompt.py --task sentiment` (or topic, describe, or any folder) and by
-`python -m minprompt.predict`.
+`python -m minprompt.predict`; `evaluate` is the one way any of them scores a prompt on a split.
 
-A task is a folder with train.jsonl, val.jsonl and test.jsonl, one JSON object per line:
+A task is a folder with train.jsonl, val.jsonl and test.jsonl, one JSON object per line (any other
+.jsonl file there, such as sentiment's hand-written natural.jsonl, is an extra evaluation split: scored
+after training next to test, never used for training or for choosing the prompt):
 - classification: {"text": ..., "label": ...}
 - generation:     {"input": ..., "target": ...}, optionally "attributes" (strings the output should
                   mention) and "style" (a class the output's wording should show).
@@ -21,6 +23,7 @@ import json
 import math
 import os
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +50,12 @@ class Task:
     kind: str  # "classification" or "generation"
     template: str
     labels: list = field(default_factory=list)  # classification: sorted label strings
-    splits: dict = field(default_factory=dict)  # "train"/"val"/"test" -> list of records
+    splits: dict = field(default_factory=dict)  # "train"/"val"/"test" and any extra split -> list of records
+
+    @property
+    def extra_splits(self):
+        """Evaluation-only splits beyond train/val/test, e.g. ["natural"]."""
+        return [s for s in self.splits if s not in SPLITS]
 
     @property
     def field(self):
@@ -102,18 +110,32 @@ def load_task(name_or_path, template=None):
         raise UserError("cannot tell the task kind from line 1", folder / "train.jsonl",
                         'use {"text", "label"} for classification or {"input", "target"} for generation')
     fields = ["text", "label"] if kind == "classification" else ["input", "target"]
-    splits = {s: read_jsonl(folder / f"{s}.jsonl", fields) for s in SPLITS}
+    extra = sorted(p.stem for p in folder.glob("*.jsonl") if p.stem not in SPLITS)
+    splits = {s: read_jsonl(folder / f"{s}.jsonl", fields) for s in SPLITS + tuple(extra)}
     name = folder.name
     template = template or TEMPLATES.get(name) or DEFAULT_TEMPLATES[kind]
+    check_template(template, "text" if kind == "classification" else "input")
     task = Task(name, str(folder), kind, template, splits=splits)
     if kind == "classification":
         task.labels = sorted({r["label"] for r in splits["train"]})
-        for s in ("val", "test"):
+        for s in ["val", "test"] + extra:
             unseen = sorted({r["label"] for r in splits[s]} - set(task.labels))
             if unseen:
                 raise UserError(f"label {unseen[0]!r} in {s} is not among the train labels {task.labels}",
                                 folder / f"{s}.jsonl", "fix the label or add train examples of it")
     return task
+
+
+def check_template(template, key):
+    """A template must hold its task's one placeholder, {text} or {input}, and nothing else to fill."""
+    names = []
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as e:  # an unmatched brace
+        raise UserError(f"template {template!r} does not parse ({e})", None, "write {{ and }} for literal braces") from None
+    if names != [key]:
+        raise UserError(f"template {template!r} has placeholders {names}, this task needs exactly one: {{{key}}}", None,
+                        f"pass e.g. --template 'Question: {{{key}}}\\nAnswer:'")
 
 
 # ---- encoding --------------------------------------------------------------------------------------
@@ -126,7 +148,7 @@ def encode_context(tokenizer, template, key, value, budget):
     value_ids = tokenizer.encode(value)
     drop = len(ids) - budget
     while drop <= len(value_ids):
-        ids = tokenizer.encode(template.format(**{key: tokenizer.decode(value_ids[drop:])}))
+        ids = tokenizer.encode(template.format(**{key: tokenizer.decode(value_ids[drop:]).lstrip()}))  # no "Review:  word"
         if len(ids) <= budget:
             return ids, True
         drop += 1
@@ -252,25 +274,62 @@ def generate_texts(model, prompt, tokenizer, contexts, max_new_tokens=80, batch_
     return outputs
 
 
+def predict(model, prompt, tokenizer, task, contexts, max_new_tokens=80, device="cpu"):
+    """What the task asks for, for each encoded context: a label (classification) or a generated text."""
+    if task.kind == "classification":
+        return [task.labels[i] for i in classify(model, prompt, tokenizer, task, contexts, device=device)]
+    return generate_texts(model, prompt, tokenizer, contexts, max_new_tokens, device=device)
+
+
+@torch.no_grad()
+def evaluate(model, prompt, task, tokenizer, split, examples, device="cpu", generate=True):
+    """The task's metrics on one split (examples: its encoded (context, answer) pairs): accuracy and the
+    label loss for classification; for generation the answer loss (cross-entropy per answer token, as
+    in training) and, unless generate=False, the metrics of greedy outputs. Validation during tuning
+    passes generate=False: decoding every val example each time would cost more than the training."""
+    model.eval()
+    records = task.splits[split]
+    contexts = [c for c, _ in examples]
+    if task.kind == "classification":
+        logp = label_logprobs(model, prompt, tokenizer, task, contexts, device=device)  # (N, labels)
+        return classification_metrics(logp, records, task, tokenizer)
+    metrics = {"loss": answer_loss(model, prompt, examples, device=device)}
+    if generate:
+        outputs = predict(model, prompt, tokenizer, task, contexts, device=device)
+        metrics.update(generation_metrics(outputs, records, task.splits["train"]))
+    return metrics
+
+
 def words(text):
     return re.findall(r"[a-z']+|[!?]", text.lower())
 
 
-class StyleClassifier:
-    """Naive Bayes over words, fitted on the train targets of each style: which style does a text read as?"""
+class NaiveBayes:
+    """Multinomial Naive Bayes over words with add-one smoothing, fitted on (text, class) pairs: word
+    counting, no transformer. It is the style judge of generation_metrics, and in `tune_prompt.py
+    --compare` the bag-of-words baseline a tuned prompt must beat on classification."""
 
-    def __init__(self, records):
-        self.counts = {}
-        for r in records:
-            self.counts.setdefault(r["style"], Counter()).update(words(r["target"]))
+    def __init__(self, pairs):
+        self.counts, docs = {}, Counter()
+        for text, cls in pairs:
+            self.counts.setdefault(cls, Counter()).update(words(text))
+            docs[cls] += 1
+        self.log_prior = {c: math.log(n / sum(docs.values())) for c, n in docs.items()}
         self.vocab = len(set().union(*self.counts.values()))
 
     def predict(self, text):
-        def score(style):
-            c = self.counts[style]
+        def score(cls):
+            c = self.counts[cls]
             total = sum(c.values())
-            return sum(math.log((c[w] + 1) / (total + self.vocab)) for w in words(text))
+            return self.log_prior[cls] + sum(math.log((c[w] + 1) / (total + self.vocab)) for w in words(text))
         return max(sorted(self.counts), key=score)
+
+
+def naive_bayes_accuracy(task, split):
+    """Accuracy of NaiveBayes fitted on the task's train split, on another split."""
+    nb = NaiveBayes((r["text"], r["label"]) for r in task.splits["train"])
+    records = task.splits[split]
+    return sum(nb.predict(r["text"]) == r["label"] for r in records) / len(records)
 
 
 def generation_metrics(outputs, records, train_records):
@@ -283,6 +342,6 @@ def generation_metrics(outputs, records, train_records):
                 for o, r in zip(outputs, records)]
         m["attribute_recall"] = sum(hits) / len(hits)
     if all("style" in r for r in records) and all("style" in r for r in train_records):
-        clf = StyleClassifier(train_records)
+        clf = NaiveBayes((r["target"], r["style"]) for r in train_records)
         m["style_accuracy"] = sum(clf.predict(o) == r["style"] for o, r in zip(outputs, records)) / len(records)
     return m

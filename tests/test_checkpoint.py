@@ -5,7 +5,7 @@ import pickle
 import pytest
 import torch
 
-from minprompt.checkpoint import fingerprint, load_base, read_base, save_base
+from minprompt.checkpoint import atomic_write_text, fingerprint, load_base, read_base, save_base
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
 from minprompt.tokenizer import Tokenizer
@@ -43,6 +43,38 @@ def test_fingerprint_changes_with_any_weight(saved):
     assert fingerprint(model) != before
     with torch.no_grad():
         model.transformer.h[1].mlp.c_fc.bias[3] -= 1e-6
+
+
+def test_fingerprint_sees_the_last_element_of_every_tensor(saved):
+    """Not just a prefix of each tensor's bytes: the last value of every parameter counts."""
+    _, model, _ = saved
+    before = fingerprint(model)
+    for name, p in model.named_parameters():
+        last = p.view(-1)[-1].item()
+        with torch.no_grad():
+            p.view(-1)[-1] = last + 1e-3
+        assert fingerprint(model) != before, name
+        with torch.no_grad():
+            p.view(-1)[-1] = last
+    assert fingerprint(model) == before
+
+
+def test_atomic_write_follows_the_umask_and_a_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "results.json"
+    old_mask = os.umask(0o022)
+    try:
+        atomic_write_text(path, "old\n")
+        assert (path.stat().st_mode & 0o777) == 0o644  # as open() would make it, not mkstemp's 0600
+    finally:
+        os.umask(old_mask)
+
+    def fail(tmp):
+        open(tmp, "w").write("half")
+        raise OSError("disk full")
+    from minprompt.checkpoint import atomic_write
+    with pytest.raises(OSError):
+        atomic_write(path, fail)
+    assert path.read_text() == "old\n" and sorted(os.listdir(tmp_path)) == ["results.json"]
 
 
 def error_of(path):

@@ -18,7 +18,8 @@ import torch
 
 from conftest import run_script
 from minprompt.attention import attention
-from minprompt.model import GPT, autocast_for, preset
+from minprompt.device import autocast_for
+from minprompt.model import GPT, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

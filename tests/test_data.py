@@ -2,6 +2,7 @@
 appear in the pretraining corpus."""
 import hashlib
 import json
+import re
 
 from conftest import ROOT, run_script
 
@@ -31,3 +32,22 @@ def test_task_formats_are_not_in_the_corpus_and_splits_are_sound():
         assert len(rows) >= 500
         train_texts = {json.loads(line)["text"] for line in open(ROOT / "data" / "tasks" / task / "train.jsonl")}
         assert not train_texts & {r["text"] for r in rows}
+
+
+def normalised_sentences(text):
+    return {" ".join(re.findall(r"[a-z0-9']+", s.lower())) for s in re.split(r"(?<=[.!?])\s+|\n", text)} - {""}
+
+
+def test_the_natural_split_is_hand_written_balanced_and_in_no_generated_file():
+    """data/tasks/sentiment/natural.jsonl stands for real users' short reviews: written by hand, kept out of
+    the generator's output, and never used for training or model selection."""
+    rows = [json.loads(line) for line in open(ROOT / "data" / "tasks" / "sentiment" / "natural.jsonl")]
+    labels = [r["label"] for r in rows]
+    assert len(rows) >= 100 and set(labels) == {"positive", "negative"}
+    assert abs(labels.count("positive") - labels.count("negative")) <= len(rows) // 10
+    natural = set().union(*(normalised_sentences(r["text"]) for r in rows))
+    generated = normalised_sentences((ROOT / "data" / "corpus.txt").read_text(encoding="utf-8"))
+    for split in ("train", "val", "test"):
+        for line in open(ROOT / "data" / "tasks" / "sentiment" / f"{split}.jsonl"):
+            generated |= normalised_sentences(json.loads(line)["text"])
+    assert not natural & generated

@@ -22,6 +22,7 @@ def frozen_tiny(seed=0):
 
 
 MODEL = frozen_tiny()
+META = {"task": "t", "kind": "classification", "labels": ["a"], "template": "T: {text}\nL:"}
 SNAPSHOT = {k: v.clone() for k, v in MODEL.state_dict().items()}
 
 
@@ -54,6 +55,22 @@ def test_only_the_prompt_moves(P, init, lr, steps, B, T, seed, ids):
     assert not torch.equal(soft.weight, start)
 
 
+def test_a_non_finite_loss_takes_no_step():
+    """tuning_step on a NaN loss returns it and leaves the prompt and the optimizer's state as they were."""
+    soft = init_prompt(SoftPrompt(3, 64), "vocab", MODEL, TOK)
+    optimizer = make_optimizer(soft, 0.1)
+    idx, targets = batch(list(range(40)), 2, 12)
+    assert torch.isfinite(tuning_step(MODEL, soft, optimizer, idx, targets))  # one real step: Adam has state
+    state = {k: v.clone() for k, v in optimizer.state[soft.weight].items()}
+    with torch.no_grad():
+        soft.weight[1, 5] = float("nan")
+    before = soft.weight.detach().clone()
+    loss = tuning_step(MODEL, soft, optimizer, idx, targets)
+    assert not torch.isfinite(loss)
+    assert torch.equal(soft.weight.detach().nan_to_num(), before.nan_to_num())
+    assert all(torch.equal(optimizer.state[soft.weight][k], v) for k, v in state.items())
+
+
 def test_inits_match_their_documented_rules():
     wte = MODEL.transformer.wte.weight
     labels = ["great", "awful"]
@@ -75,7 +92,7 @@ def test_prompt_file_round_trip_and_wrong_base_is_refused(tmp_path):
     soft = init_prompt(SoftPrompt(4, 64), "vocab", MODEL, TOK)
     path = tmp_path / "prompt.pt"
     fp = fingerprint(MODEL)
-    save_prompt(path, soft.weight, task="t", base_fingerprint=fp, tokenizer_hash=TOK.hash(), labels=["a"])
+    save_prompt(path, soft.weight, **META, base_fingerprint=fp, tokenizer_hash=TOK.hash())
     ck = load_prompt(path)
     assert torch.equal(ck["prompt"], soft.weight.detach()) and ck["labels"] == ["a"]
     check_prompt_matches_base(ck, fp, TOK.hash(), path)  # the right base: accepted
@@ -86,6 +103,31 @@ def test_prompt_file_round_trip_and_wrong_base_is_refused(tmp_path):
     with pytest.raises(UserError, match="tokenizer"):
         check_prompt_matches_base(ck, fp, "0" * 64, path)
     assert path.stat().st_size < 64 * 1024
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda ck: ck.pop("template"), "prompt file lacks template"),
+    (lambda ck: ck.pop("base_fingerprint"), "prompt file lacks base_fingerprint"),
+    (lambda ck: ck.update(prompt=torch.zeros(4)), "prompt tensor has shape (4,)"),
+    (lambda ck: ck.update(prompt=torch.zeros(4, 64, dtype=torch.long)), "expected (P, n_embd) floats"),
+    (lambda ck: ck["prompt"].__setitem__((1, 2), float("nan")), "prompt holds NaN or infinite values"),
+])
+def test_a_hand_made_or_damaged_prompt_file_is_refused_in_one_line(tmp_path, change, expected):
+    ck = {"format": "minprompt-prompt-v1", "prompt": torch.zeros(4, 64), **META, "base_fingerprint": "f" * 64,
+          "tokenizer_hash": TOK.hash()}
+    change(ck)
+    torch.save(ck, tmp_path / "prompt.pt")
+    with pytest.raises(UserError) as e:
+        load_prompt(tmp_path / "prompt.pt")
+    assert expected in str(e.value) and str(tmp_path / "prompt.pt") in str(e.value)
+
+
+def test_a_prompt_of_another_width_is_refused_before_it_reaches_the_model(tmp_path):
+    fp = fingerprint(MODEL)
+    save_prompt(tmp_path / "p.pt", torch.zeros(4, 32), **META, base_fingerprint=fp, tokenizer_hash=TOK.hash())
+    ck = load_prompt(tmp_path / "p.pt")
+    with pytest.raises(UserError, match="prompt vectors are 32 wide, this base is 64 wide"):
+        check_prompt_matches_base(ck, fp, TOK.hash(), tmp_path / "p.pt", MODEL.config.n_embd)
 
 
 def test_truncated_or_foreign_prompt_file(tmp_path):

@@ -7,8 +7,8 @@ import torch
 
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
-from minprompt.tasks import (Task, classification_metrics, classify, encode_split, generation_metrics, label_logprobs,
-                             load_task, make_batch)
+from minprompt.tasks import (NaiveBayes, Task, answer_loss, classification_metrics, classify, encode_split,
+                             generation_metrics, label_logprobs, load_task, make_batch, naive_bayes_accuracy)
 from minprompt.tokenizer import Tokenizer
 
 TOK = Tokenizer.train("Review: good film. bad film. Sentiment: positive negative neutral " * 20, 300)
@@ -36,6 +36,39 @@ def test_a_folder_task_loads_with_sorted_labels(tmp_path):
     assert task.template == "Text: {text}\nLabel:" and task.metric == "accuracy"
 
 
+def test_an_extra_jsonl_file_is_an_evaluation_split(tmp_path):
+    folder = write_task(tmp_path / "mine", ROWS)
+    (folder / "natural.jsonl").write_text(json.dumps({"text": "lovely film", "label": "positive"}) + "\n")
+    task = load_task(str(folder))
+    assert task.extra_splits == ["natural"] and task.splits["natural"][0]["text"] == "lovely film"
+    (folder / "natural.jsonl").write_text(json.dumps({"text": "meh", "label": "neutral"}) + "\n")
+    assert error(folder).startswith("label 'neutral' in natural is not among the train labels")
+
+
+def test_naive_bayes_counts_words_with_priors_and_smoothing():
+    nb = NaiveBayes([("good good film", "pos"), ("bad film", "neg"), ("good day", "pos")])
+    # by hand: p(pos)=2/3, counts pos {good 3, film 1, day 1} (5 words), neg {bad 1, film 1} (2), vocab 4
+    # "film": pos 2/3 * 2/9 = 0.148 > neg 1/3 * 2/6 = 0.111 -> pos (the prior decides a shared word)
+    assert nb.predict("film") == "pos"
+    # "bad film": pos 2/3 * 1/9 * 2/9 = 0.0165, neg 1/3 * 2/6 * 2/6 = 0.037 -> neg
+    assert nb.predict("bad film") == "neg"
+    task = Task("t", "", "classification", "{text}", labels=["neg", "pos"],
+                splits={"train": [{"text": t, "label": c} for t, c in [("good good film", "pos"), ("bad film", "neg")]],
+                        "test": [{"text": "good", "label": "pos"}, {"text": "bad", "label": "pos"}]})
+    assert naive_bayes_accuracy(task, "test") == 0.5
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("Q: {input}", "has placeholders ['input'], this task needs exactly one: {text}"),
+    ("Q: {text", "does not parse"),
+    ("Classify this.", "has placeholders [], this task needs exactly one: {text}"),
+])
+def test_a_template_without_the_tasks_placeholder_is_refused(tmp_path, template, expected):
+    with pytest.raises(UserError) as e:
+        load_task(str(write_task(tmp_path / "mine", ROWS)), template)
+    assert expected in str(e.value)
+
+
 def test_malformed_line_is_named(tmp_path):
     folder = write_task(tmp_path / "t", ROWS, test=[json.dumps(ROWS[0]) + "\n", "{not json\n"])
     msg = error(folder)
@@ -59,6 +92,20 @@ def test_answer_only_targets_and_right_padding():
     assert targets.tolist() == [[-100, -100, 7], [-100, 8, 9]]
 
 
+def test_answer_loss_is_the_mean_over_answer_tokens_not_over_examples():
+    """A 1-token answer and a 6-token answer: each token weighs the same (as in training's loss)."""
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).eval()
+    prompt = torch.randn(3, 64)
+    examples = [([5, 6, 7], [8]), ([9, 10], [11, 12, 13, 14, 15, 16]), ([17], [18, 19])]
+    total = 0.0
+    for context, answer in examples:  # each alone: the model's mean loss times its token count
+        idx, targets = make_batch([(context, answer)], "cpu")
+        total += model(idx, targets, prompt=prompt)[1].item() * len(answer)
+    expected = total / sum(len(a) for _, a in examples)
+    assert answer_loss(model, prompt, examples, batch_size=2) == pytest.approx(expected, rel=1e-5)
+
+
 def test_long_texts_are_cut_from_the_left():
     task = Task("t", "", "classification", "Review: {text}\nSentiment:", labels=["negative", "positive"])
     long_text = "bad film " * 50 + "but the end was good film"
@@ -66,6 +113,7 @@ def test_long_texts_are_cut_from_the_left():
     assert len(context) + len(answer) <= 40 and answer == TOK.encode(" positive")
     text = TOK.decode(context)
     assert text.startswith("Review: ") and text.endswith("the end was good film\nSentiment:")
+    assert not text.startswith("Review:  ")  # one space after the colon, as in an uncut text
     _, n_cut = encode_split(task, TOK, [{"text": long_text, "label": "positive"}, ROWS[0]], 40)
     assert n_cut == 1
 

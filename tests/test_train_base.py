@@ -2,11 +2,18 @@
 one line and exit status 2 with nothing written."""
 import hashlib
 import math
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
+import torch
 
-from conftest import TINY_BASE_ARGS, run_script
+from conftest import ROOT, TINY_BASE_ARGS, run_script
 from minprompt.checkpoint import read_base
+from minprompt.corpus import copy_losses, copy_probe
+from minprompt.model import GPT, preset
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
         "--block-size", "32", "--batch-size", "2"]
@@ -45,8 +52,35 @@ def test_rerun_keeps_the_base_and_overwrite_retrains(tmp_path):
     retrained = run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), "--overwrite", "--seed", "5", *TINY)
     assert retrained.returncode == 0, retrained.stderr
     assert sha256(out / "base.pt") != digest
+    digest, read_base_fp = sha256(out / "base.pt"), read_base(out / "base.pt")["fingerprint"]
+    log_before = open(out / "log.jsonl").read().splitlines()
     resumed = run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), "--resume", *TINY)
     assert resumed.returncode == 0 and "resuming from" in resumed.stdout, resumed.stderr
+    assert sha256(out / "base.pt") != digest and read_base(out / "base.pt")["fingerprint"] != read_base_fp
+    log_after = open(out / "log.jsonl").read().splitlines()
+    assert log_after[: len(log_before)] == log_before and len(log_after) == 2 * len(log_before)  # continued
+
+
+def test_ctrl_c_writes_nothing_and_keeps_the_kept_bases_log(tmp_path):
+    corpus, out = toy_corpus(tmp_path), tmp_path / "out"
+    assert run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), *TINY).returncode == 0
+    digest, log = sha256(out / "base.pt"), (out / "log.jsonl").read_text()
+    cmd = [sys.executable, "train_base.py", "--corpus", str(corpus), "--out", str(out), *TINY, "--overwrite",
+           "--steps", "100000", "--eval-every", "50"]
+    # SIGINT's default disposition, as a terminal gives it (a background shell would have it ignored)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    partial, deadline = out / "log.partial.jsonl", time.time() + 120
+    while not (partial.exists() and partial.read_text()) and time.time() < deadline:
+        time.sleep(0.2)  # until the run has logged its first evaluation: training is under way
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("error: interrupted at step")
+    assert sha256(out / "base.pt") == digest and (out / "log.jsonl").read_text() == log
 
 
 def assert_user_error(result, start, path, out):
@@ -99,3 +133,58 @@ def test_help_explains_the_options():
     assert result.returncode == 0
     for flag in ["--corpus", "--preset", "--steps", "--overwrite", "--resume", "--device"]:
         assert flag in result.stdout
+
+
+class InductionOracle(torch.nn.Module):
+    """A stand-in model that copies perfectly: at each position it looks back for the previous occurrence of
+    the current token and predicts the token that followed it (uniform when there is none)."""
+
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.vocab_size = vocab_size
+
+    def forward(self, idx):
+        B, T = idx.shape
+        logits = torch.zeros(B, T, self.vocab_size)
+        for b in range(B):
+            row = idx[b].tolist()
+            for t in range(T):
+                earlier = [s for s in range(t) if row[s] == row[t] and s + 1 < len(row)]
+                if earlier:
+                    logits[b, t, row[earlier[-1] + 1]] = 50.0
+        return logits, None
+
+
+def test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model():
+    probe = copy_probe(3000, n_rows=4, half=16, seed=0)
+    assert probe.shape == (4, 32) and torch.equal(probe[:, :16], probe[:, 16:]) and probe.max() < 2999
+    assert all(len(set(row[:16].tolist())) == 16 for row in probe)  # no token twice in a copy: the oracle is exact
+    first, second = copy_losses(InductionOracle(3000), probe)
+    assert second < 1e-3 and first > math.log(3000) - 0.5  # the second copy is free, the first is chance
+    first, second = copy_losses(GPT(preset("tiny", vocab_size=3000)).eval(), probe)  # untrained: no copying
+    assert abs(first - second) < 0.1
+
+
+def test_the_log_reports_the_copy_score(tiny_base):
+    _, log = tiny_base
+    assert all(set(e) >= {"copy_first_loss", "copy_second_loss", "copy_score"} for e in log)
+    assert log[-1]["copy_score"] == pytest.approx(log[-1]["copy_first_loss"] - log[-1]["copy_second_loss"])
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--steps", "0"], "--steps must be a positive number, got 0"),
+    (["--steps", "-5"], "--steps must be a positive number, got -5"),
+    (["--batch-size", "0"], "--batch-size must be a positive number"),
+    (["--eval-every", "0"], "--eval-every must be a positive number"),
+    (["--vocab-size", "100"], "--vocab-size must be at least 258"),
+    (["--n-head", "3"], "--n-head 3 does not divide the width 64"),
+    (["--device", "cuda"] if not torch.cuda.is_available() else ["--device", "tpu"], "--device"),
+    (["--lr", "1e6", "--warmup", "1", "--grad-clip", "0"], "loss became"),
+])
+def test_bad_settings_get_one_line_and_write_nothing(tmp_path, flags, expected):
+    corpus, out = toy_corpus(tmp_path), tmp_path / "out"
+    result = run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), *TINY, *flags)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert lines[-1].startswith(f"error: {expected}"), lines[-1]
+    assert not (out / "base.pt").exists() and not (out / "metrics.json").exists()

@@ -2,6 +2,7 @@
 tuning really learns, the base file is never written, and every bad input gets one line and exit 2."""
 import hashlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,9 +13,10 @@ import torch
 
 import tune_prompt
 from conftest import ROOT, run_script
+from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
-from minprompt.tasks import classify, encode_split, load_task
+from minprompt.tasks import classify, encode_split, evaluate, load_task
 
 QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
 
@@ -34,10 +36,10 @@ def tiny_task(tmp_path, n=40, name="sentiment"):
 
 
 def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
-    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from near chance. (Not
-    sentiment: this base already gets most of it without a prompt, 0.728 on machine B, since the corpus's
-    verdicts use the label words; a prompt takes it to 0.913. Topic starts near chance: 0.267 on machine C,
-    0.428 on B, whose float sums give the base other bits; a prompt takes it to 0.785 and 0.882.)"""
+    """End to end on the bundled topic task (4 labels): a prompt lifts the tiny base from near chance. Not
+    sentiment: the corpus's verdicts use the label words, so the base gets much of sentiment without a
+    prompt and the margin would be small. How near chance the untuned base starts depends on the float
+    bits of its training, which differ between CPUs; the margin asked of tuning does not."""
     base, _ = tiny_base
     model, tok = load_base(base)
     task = load_task("topic")
@@ -78,17 +80,90 @@ def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
     assert len(open(out / "log.jsonl").read().splitlines()) == 2
     again = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), *QUICK)
     assert again.returncode == 0 and "prompt exists" in again.stdout
-    resumed = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", *QUICK)
-    assert resumed.returncode == 0 and "resuming from" in resumed.stdout, resumed.stderr
-    assert load_prompt(out / "prompt.pt")["steps"] > 0
-    pred = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), "The movie was fantastic", "This movie was terrible")
+    saved = load_prompt(out / "prompt.pt")
+    cmd = ["tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", "--n-prompt", "4",
+           "--batch-size", "4", "--steps", "1", "--eval-every", "1"]
+    # resume with a negligible lr: the first validation is the saved prompt's own (the vectors were loaded)
+    resumed = run_script(*cmd, "--lr", "1e-9")
+    assert resumed.returncode == 0 and f"resuming from {out / 'prompt.pt'} (step {saved['steps']}" in resumed.stdout
+    log = [json.loads(line) for line in open(out / "log.jsonl")]
+    assert len(log) == 3 and log[-1]["step"] == 5  # appended, counting on from step 4
+    assert log[-1]["val_loss"] == pytest.approx(saved["metrics"]["loss"], rel=1e-4)
+    assert json.load(open(out / "results.json"))["steps"] == 5
+    # resume with a wild lr: the step gets worse, and the best prompt (remembered with its score) stays
+    best = load_prompt(out / "prompt.pt")
+    wild = run_script(*cmd, "--lr", "5")
+    assert wild.returncode == 0, wild.stderr
+    assert json.loads(open(out / "log.jsonl").read().splitlines()[-1])["val_loss"] > best["metrics"]["loss"]
+    assert torch.equal(load_prompt(out / "prompt.pt")["prompt"], best["prompt"])
+    # ... and the test split is scored with that best prompt, not with the last step's
+    model, tok = load_base(base)
+    task_obj = load_task(str(task))
+    test_examples, _ = encode_split(task_obj, tok, task_obj.splits["test"], model.config.block_size - 4)
+    expected_test = evaluate(model, best["prompt"], task_obj, tok, "test", test_examples, "cpu")
+    assert json.load(open(out / "results.json"))["test"]["loss"] == pytest.approx(expected_test["loss"], rel=1e-5)
+
+    # predict gives what the saved prompt gives in-process, for arguments and for stdin alike
+    texts = ["The movie was fantastic", "This movie was terrible", "a fine film", "awful"]
+    examples, _ = encode_split(load_task(str(task)), tok, [{"text": t} for t in texts], model.config.block_size - 4)
+    expected = [["negative", "positive"][i] for i in classify(model, best["prompt"], tok, load_task(str(task)),
+                                                               [c for c, _ in examples])]
+    pred = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), *texts[:2])
     assert pred.returncode == 0, pred.stderr
-    lines = pred.stdout.splitlines()
-    assert [line.split("\t")[1] for line in lines] == ["The movie was fantastic", "This movie was terrible"]
-    assert all(line.split("\t")[0] in ("positive", "negative") for line in lines)
+    assert [line.split("\t") for line in pred.stdout.splitlines()] == [[e, t] for e, t in zip(expected, texts[:2])]
     piped = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), stdin="a fine film\n\nawful\n")
-    assert len(piped.stdout.splitlines()) == 2
+    assert [line.split("\t")[0] for line in piped.stdout.splitlines()] == expected[2:]
     assert sha256(base) == digest
+
+
+def test_a_generation_task_end_to_end_and_predict_keeps_one_line_per_input(tiny_base, tmp_path):
+    """describe through the CLI: tuning, generation metrics in results.json, and predict on the generation
+    prompt, where an output or input with a newline in it still takes exactly one line (or one JSON object)."""
+    base, _ = tiny_base
+    out, task = tmp_path / "out", tiny_task(tmp_path, n=12, name="describe")
+    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), *QUICK)
+    assert result.returncode == 0, result.stderr
+    results = json.load(open(out / "results.json"))
+    assert results["metric"] == "attribute_recall" and 0 <= results["test_metric"] <= 1
+    assert {"loss", "style_accuracy", "exact_match"} <= set(results["test"]) and results["test"]["loss"] > 0
+    inputs = ["name: Opal | category: lamp | material: oak | colour: teal | features: dimmable | style: luxury",
+              "name: Wren | category: kettle\nmaterial: copper"]
+    tsv = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), "--max-new-tokens", "30", *inputs)
+    assert tsv.returncode == 0, tsv.stderr
+    lines = tsv.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].endswith("\tname: Wren | category: kettle\\nmaterial: copper")
+    jsonl = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), "--max-new-tokens", "30", "--jsonl", *inputs)
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [r["input"] for r in rows] == inputs
+    assert [predict.one_line(r["output"]) for r in rows] == [line.split("\t")[0] for line in lines]
+
+
+def test_one_line_escapes_what_would_break_a_tsv_line():
+    assert predict.one_line("a\tb\nc\\n") == "a\\tb\\nc\\\\n"
+
+
+def test_the_scripts_optimizer_holds_the_prompt_alone_and_the_loaded_base_stays_frozen(tiny_base, tmp_path, monkeypatch):
+    """Spy on what tune_prompt.main itself builds: its optimizer's parameters, and the base it loaded."""
+    base, _ = tiny_base
+    seen = {}
+
+    def spy_optimizer(soft, lr):
+        seen["optimizer"], seen["soft"] = tune_prompt_make_optimizer(soft, lr), soft
+        return seen["optimizer"]
+
+    def spy_load_base(path, device="cpu"):
+        seen["model"], tok = load_base(path, device)
+        seen["state"] = {k: v.clone() for k, v in seen["model"].state_dict().items()}
+        return seen["model"], tok
+
+    tune_prompt_make_optimizer = tune_prompt.make_optimizer
+    monkeypatch.setattr(tune_prompt, "make_optimizer", spy_optimizer)
+    monkeypatch.setattr(tune_prompt, "load_base", spy_load_base)
+    tune_prompt.main(["--base", str(base), "--task", str(tiny_task(tmp_path, n=8)), "--out", str(tmp_path / "o"), *QUICK])
+    params = [p for group in seen["optimizer"].param_groups for p in group["params"]]
+    assert len(params) == 1 and params[0] is seen["soft"].weight and params[0].shape == (4, 128)
+    assert not any(p.requires_grad for p in seen["model"].parameters())
+    assert all(torch.equal(v, seen["state"][k]) for k, v in seen["model"].state_dict().items())
 
 
 def user_error(result, start, path):
@@ -144,6 +219,59 @@ def test_bad_input_before_training_writes_no_prompt(tiny_base, tmp_path, case):
         assert not (out / "prompt.pt").exists()
 
 
+@pytest.fixture(scope="module")
+def kept_run(tiny_base, tmp_path_factory):
+    """(task folder, out folder) of one finished quick run: the run a user's bad flags must leave alone."""
+    folder = tmp_path_factory.mktemp("kept")
+    task, out = tiny_task(folder, n=8), folder / "out"
+    result = run_script("tune_prompt.py", "--base", str(tiny_base[0]), "--task", str(task), "--out", str(out), *QUICK)
+    assert result.returncode == 0, result.stderr
+    return task, out
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--steps", "0", "--overwrite"], "--steps must be a positive number, got 0"),  # once re-stamped the old prompt
+    (["--steps", "-3", "--resume"], "--steps must be a positive number, got -3"),
+    (["--batch-size", "0", "--overwrite"], "--batch-size must be a positive number"),
+    (["--eval-every", "0", "--overwrite"], "--eval-every must be a positive number"),
+    (["--template", "Q: {input}", "--overwrite"], "template 'Q: {input}' has placeholders ['input']"),
+    (["--template", "Q: {text", "--overwrite"], "template 'Q: {text' does not parse"),
+    (["--template", "Classify:", "--overwrite"], "template 'Classify:' has placeholders []"),
+    (["--device", "cuda" if not torch.cuda.is_available() else "tpu", "--overwrite"], "--device"),
+])
+def test_bad_settings_get_one_line_and_leave_the_kept_run_untouched(tiny_base, kept_run, tmp_path, flags, expected):
+    base, _ = tiny_base
+    task, out = kept_run[0], tmp_path / "out"
+    shutil.copytree(kept_run[1], out)
+    before = {f.name: sha256(f) for f in out.iterdir()}
+    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), *QUICK, *flags)
+    line = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2 and "Traceback" not in result.stderr and line.startswith(f"error: {expected}"), line
+    assert {f.name: sha256(f) for f in out.iterdir()} == before
+
+
+def test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prompt(tiny_base, tmp_path):
+    base, _ = tiny_base
+    out = tmp_path / "out"
+    assert run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8)), "--out", str(out),
+                      *QUICK).returncode == 0
+    prompt = out / "prompt.pt"
+    bad = run_script("-m", "minprompt.predict", "--prompt", str(prompt), "--max-new-tokens", "-5", "a film")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: --max-new-tokens must be a positive")
+    ck = torch.load(prompt, weights_only=True)
+    ck["prompt"][0, 0] = float("nan")
+    torch.save(ck, tmp_path / "nan.pt")
+    nan = run_script("-m", "minprompt.predict", "--prompt", str(tmp_path / "nan.pt"), "a film")
+    assert nan.returncode == 2 and "prompt holds NaN" in nan.stderr.strip().splitlines()[-1]
+    ck["prompt"] = torch.zeros(4, 96)
+    torch.save(ck, tmp_path / "wide.pt")
+    wide = run_script("-m", "minprompt.predict", "--prompt", str(tmp_path / "wide.pt"), "a film")
+    assert wide.returncode == 2 and "prompt vectors are 96 wide, this base is 128 wide" in wide.stderr
+    # an input longer than the context minus the prompt is cut from the left, not a traceback
+    long = run_script("-m", "minprompt.predict", "--prompt", str(prompt), "the soup was cold and " * 60 + "lovely")
+    assert long.returncode == 0 and "were cut from the left" in long.stderr and len(long.stdout.splitlines()) == 1
+
+
 def test_nan_loss_stops_and_keeps_the_best_prompt(tiny_base, tmp_path):
     base, _ = tiny_base
     out = tmp_path / "out"
@@ -156,16 +284,19 @@ def test_nan_loss_stops_and_keeps_the_best_prompt(tiny_base, tmp_path):
 def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
     base, _ = tiny_base
     out, task = tmp_path / "out", tiny_task(tmp_path)
+    finished = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), *QUICK)
+    assert finished.returncode == 0 and (out / "results.json").exists()
     cmd = [sys.executable, "tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out),
-           "--steps", "100000", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
+           "--steps", "100000", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4", "--overwrite"]
     # A shell starts background jobs with SIGINT ignored, the child inherits that, and Python then
     # installs no KeyboardInterrupt handler: a suite run in the background (as CI may) would send a
     # Ctrl-C that nobody hears. The child gets the default disposition back, as a terminal gives it.
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
-    while not (out / "prompt.pt").exists() and time.time() < deadline:
-        time.sleep(0.2)
+    first_prompt = (out / "prompt.pt").stat().st_mtime_ns
+    while (out / "prompt.pt").stat().st_mtime_ns == first_prompt and time.time() < deadline:
+        time.sleep(0.2)  # until the new run has saved its first prompt
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     try:
@@ -174,30 +305,39 @@ def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
         proc.kill()  # no-op once it has exited; never leave a 100,000-step run behind
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "is saved; --resume continues" in err.strip().splitlines()[-1]
+    assert not (out / "results.json").exists()  # the finished run's results no longer describe prompt.pt
     saved = load_prompt(out / "prompt.pt")
     resumed = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", *QUICK)
     assert resumed.returncode == 0, resumed.stderr
     assert f"step {saved['steps']}" in resumed.stdout
 
 
-def test_compare_table_has_four_methods_and_never_writes_the_base(tiny_base, tmp_path):
-    """--compare: no prompt, hand-written prompt, soft prompt, full fine-tuning, all on the same test split;
-    a test text longer than the context fits behind the (longer) hand-written prompt too."""
+def test_compare_table_has_every_method_and_extra_split_and_never_writes_the_base(tiny_base, tmp_path):
+    """--compare: word-counting Naive Bayes, no prompt, hand-written prompt, soft prompt, full fine-tuning, all
+    on the same test split and on the extra natural split; a test text longer than the context fits behind the
+    (longer) hand-written prompt too."""
     base, _ = tiny_base
     task = tiny_task(tmp_path, n=8)
     long_text = json.dumps({"text": "The soup was cold and the waiter was rude. " * 20, "label": "negative"})
     with open(task / "test.jsonl", "a") as f:
         f.write(long_text + "\n")
+    natural = open(ROOT / "data" / "tasks" / "sentiment" / "natural.jsonl").read().splitlines()[:6]
+    (task / "natural.jsonl").write_text("\n".join(natural) + "\n")
     digest, out = sha256(base), tmp_path / "out"
     result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--compare", *QUICK)
     assert result.returncode == 0, result.stderr
-    table = json.load(open(out / "results.json"))["compare"]
-    assert [row["method"] for row in table] == ["no prompt", "hand-written prompt", "soft prompt (P=4)", "full fine-tuning"]
-    assert all(0 <= row["test_accuracy"] <= 1 and 0 < row["test_loss"] < float("inf") for row in table)
-    assert table[2]["test_loss"] == json.load(open(out / "results.json"))["test"]["loss"]  # the tuned prompt's own
-    assert table[2]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
-    assert table[3]["trainable_params"] == load_base(base)[0].num_params()
-    assert "| full fine-tuning |" in result.stdout
+    results = json.load(open(out / "results.json"))
+    table = results["compare"]
+    assert [row["method"] for row in table] == ["naive Bayes on words (train split)", "no prompt", "hand-written prompt",
+                                                "soft prompt (P=4)", "full fine-tuning"]
+    assert all(0 <= row[f"{s}_accuracy"] <= 1 for row in table for s in ("test", "natural"))
+    assert all(0 < row["test_loss"] < float("inf") for row in table[1:]) and table[0]["test_loss"] is None
+    assert table[3]["test_loss"] == results["test"]["loss"]  # the tuned prompt's own
+    assert table[3]["natural_accuracy"] == results["natural"]["accuracy"]
+    assert "natural (6 examples, never trained on): accuracy" in result.stdout
+    assert table[3]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
+    assert table[4]["trainable_params"] == load_base(base)[0].num_params()
+    assert "| full fine-tuning |" in result.stdout and "natural accuracy |" in result.stdout
     assert sha256(base) == digest  # full fine-tuning trained a copy
 
 

@@ -1,0 +1,98 @@
+"""Would the tests notice? Apply one deliberate single-line breakage of the code at a time, run the tests
+that should catch it, restore the file, and count how many were caught. Not a test itself (pytest does not
+collect it); run it after changing the code or the tests:
+
+    python tests/breakages.py            # every breakage, about half an hour on 2 cores
+    python tests/breakages.py 3 7        # only breakages 3 and 7
+
+The tiny base the end-to-end tests need is trained once, before any breakage, and reused by every run
+through MINPROMPT_TEST_BASE (see conftest.py). Each file is restored in a `finally`, even on Ctrl-C.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TUNE, GEN, TRAIN = "tests/test_tune_prompt.py", "tests/test_generation.py", "tests/test_train_base.py"
+
+# (what the breakage does, file, the line as it is, the line broken, the tests that should catch it)
+BREAKAGES = [
+    ("the KV cache is never told the rows' lengths", "minprompt/model.py",
+     "cache.lengths = lengths.clone()", "cache.lengths = torch.full_like(lengths, T)", [GEN]),
+    ("the first new token comes from the last column, not each row's last real token", "minprompt/model.py",
+     "next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position",
+     "next_logits = logits[:, -1]", [GEN]),
+    ("generate_texts drops the rows' lengths", "minprompt/tasks.py",
+     "prompt=prompt, lengths=lengths, eot_id=tokenizer.eot_id", "prompt=prompt, eot_id=tokenizer.eot_id", [GEN]),
+    ("the loaded base is left trainable, so tuning can reach it", "minprompt/checkpoint.py",
+     "model.requires_grad_(False)", "model.requires_grad_(True)", [TUNE + "::test_the_scripts_optimizer_holds_the_prompt_alone_and_the_loaded_base_stays_frozen"]),
+    ("the generation loss is averaged per example, not per token", "minprompt/tasks.py",
+     "count += (targets != -100).sum().item()", "count += idx.shape[0]", ["tests/test_tasks.py"]),
+    ("predict's length budget ignores the prompt", "minprompt/predict.py",
+     "model.config.block_size - prompt.shape[0])", "model.config.block_size)", [TUNE + "::test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prompt"]),
+    ("the fingerprint hashes only the start of each tensor", "minprompt/checkpoint.py",
+     "h.update(t.numpy().tobytes())", "h.update(t.numpy().tobytes()[:64])", ["tests/test_checkpoint.py"]),
+    ("the write is not atomic", "minprompt/checkpoint.py", "        write(tmp)\n", "        write(path)\n",
+     ["tests/test_checkpoint.py"]),
+    ("a failed write leaves its temporary file", "minprompt/checkpoint.py", "            os.remove(tmp)",
+     "            pass", ["tests/test_checkpoint.py"]),
+    ("tuning_step steps on a NaN loss", "minprompt/prompt.py", "if torch.isfinite(loss):", "if True:",
+     ["tests/test_prompt.py"]),
+    ("--resume does not load the vectors", "tune_prompt.py", 'soft.weight.copy_(ck["prompt"])',
+     "soft.weight.copy_(soft.weight)", [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
+    ("--resume resets the step", "tune_prompt.py", 'best = {"step": ck["steps"],', 'best = {"step": 0,',
+     [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
+    ("--resume forgets the best score", "tune_prompt.py", '"score": ck["val_score"],', '"score": float("-inf"),',
+     [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
+    ("the test split is scored with the last prompt, not the best", "tune_prompt.py",
+     'soft.weight.copy_(load_prompt(prompt_path)["prompt"].to(device))', "soft.weight.copy_(soft.weight)",
+     [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
+    ("train_base.py has no Ctrl-C handling", "train_base.py", "except KeyboardInterrupt:",
+     "except ZeroDivisionError:", [TRAIN + "::test_ctrl_c_writes_nothing_and_keeps_the_kept_bases_log"]),
+    ("an interrupted --overwrite run keeps the old results.json", "tune_prompt.py", "os.remove(stale)", "pass",
+     [TUNE + "::test_ctrl_c_keeps_the_best_prompt_and_resume_continues"]),
+    ("left truncation keeps the value's leading space", "minprompt/tasks.py",
+     "tokenizer.decode(value_ids[drop:]).lstrip()", "tokenizer.decode(value_ids[drop:])", ["tests/test_tasks.py"]),
+    ("atomic writes keep mkstemp's 0600", "minprompt/checkpoint.py",
+     "os.chmod(tmp, 0o666 & ~current_umask())", "pass", ["tests/test_checkpoint.py"]),
+    ("a prompt holding NaN is accepted", "minprompt/prompt.py", "if not torch.isfinite(ck[\"prompt\"]).all():",
+     "if False:", ["tests/test_prompt.py"]),
+    ("a prompt of another width reaches the model", "minprompt/prompt.py",
+     "if n_embd is not None and ck[\"prompt\"].shape[1] != n_embd:", "if False:", ["tests/test_prompt.py"]),
+    ("tune_prompt.py accepts --steps 0", "tune_prompt.py", 'check_positive(args, "steps", ', "check_positive(args, ",
+     [TUNE + "::test_bad_settings_get_one_line_and_leave_the_kept_run_untouched"]),
+    ("train_base.py trains through a NaN loss", "train_base.py", "if not torch.isfinite(loss):", "if False:",
+     [TRAIN + "::test_bad_settings_get_one_line_and_write_nothing"]),
+]
+
+
+def run_tests(tests, env):
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", *tests], cwd=ROOT, env=env,
+                          capture_output=True, text=True).returncode
+
+
+def main(picked):
+    env = dict(os.environ, MINPROMPT_TEST_BASE=tempfile.mkdtemp(prefix="minprompt-base-"))
+    print("training the tiny test base once ...", flush=True)
+    assert run_tests([TRAIN + "::test_pretraining_clearly_lowers_the_loss"], env) == 0, "the unbroken code must pass"
+    caught = 0
+    chosen = [(i, b) for i, b in enumerate(BREAKAGES, 1) if not picked or i in picked]
+    for i, (what, file, line, broken, tests) in chosen:
+        path = ROOT / file
+        original = path.read_text()
+        assert original.count(line) == 1, f"breakage {i}: the line is not in {file} exactly once: {line!r}"
+        try:
+            path.write_text(original.replace(line, broken))
+            failed = run_tests(tests, env) != 0
+        finally:
+            path.write_text(original)
+        caught += failed
+        print(f"{i:2d} {'caught' if failed else 'MISSED'}  {what}", flush=True)
+    print(f"{caught}/{len(chosen)} breakages caught")
+    return 0 if caught == len(chosen) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main({int(a) for a in sys.argv[1:]}))
