@@ -74,7 +74,8 @@ def run_tests(tests, env):
 
 
 def main(picked):
-    env = dict(os.environ, MINPROMPT_TEST_BASE=tempfile.mkdtemp(prefix="minprompt-base-"))
+    env = dict(os.environ)
+    env.setdefault("MINPROMPT_TEST_BASE", tempfile.mkdtemp(prefix="minprompt-base-"))  # or a base you trained
     print("training the tiny test base once ...", flush=True)
     assert run_tests([TRAIN + "::test_pretraining_clearly_lowers_the_loss"], env) == 0, "the unbroken code must pass"
     caught = 0
