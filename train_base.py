@@ -141,18 +141,19 @@ def main(argv=None):
     # ---- training loop -----------------------------------------------------------------------------
     os.makedirs(args.out, exist_ok=True)
     # The log is written beside the final one and renamed over it with the checkpoint, so a failed or
-    # interrupted run never replaces the log of the base that is kept; --resume continues the old log.
+    # interrupted run never replaces the log of the base that is kept; --resume appends to the old log.
     log_path, partial_log_path = os.path.join(args.out, "log.jsonl"), os.path.join(args.out, "log.partial.jsonl")
     log = open(partial_log_path, "w")
-    if args.resume and os.path.exists(log_path):
-        log.write(open(log_path).read())
     tokens_per_step = args.batch_size * block_size
-    recent = []
-    metrics = {"step": 0, "train_loss": None, **evaluate(), "tokens_per_s": None}
-    log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
-    t_train = time.time()
+    recent, step = [], 0
     bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None)
     try:
+        if args.resume and os.path.exists(log_path):  # appended to: the new run's steps count from 0 again
+            with open(log_path) as old_log:
+                log.write(old_log.read())
+        metrics = {"step": 0, "train_loss": None, **evaluate(), "tokens_per_s": None}
+        log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
+        t_train = time.time()
         for step in bar:
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, args)

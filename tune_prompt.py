@@ -124,6 +124,9 @@ def main(argv=None):
         return (m["accuracy"] if task.kind == "classification" else -m["loss"]), m
 
     def save(step, score, metrics):
+        stale = os.path.join(out, "results.json")  # it described the prompt this save replaces
+        if os.path.exists(stale):
+            os.remove(stale)
         save_prompt(prompt_path, soft.weight, n_tokens=P, init=args.init, task=task.name, kind=task.kind,
                     labels=task.labels, template=task.template, base_path=os.path.abspath(args.base),
                     base_fingerprint=base_fp, tokenizer_hash=tok_hash, steps=step, val_score=score, metrics=metrics,
@@ -131,9 +134,6 @@ def main(argv=None):
 
     # ---- training ------------------------------------------------------------------------------------
     os.makedirs(out, exist_ok=True)
-    stale = os.path.join(out, "results.json")  # it describes a prompt that this run is about to replace
-    if os.path.exists(stale):
-        os.remove(stale)
     log = open(os.path.join(out, "log.jsonl"), "a" if args.resume else "w")
     losses, step0 = [], best["step"]
     step = step0
@@ -176,7 +176,8 @@ def main(argv=None):
         val = evaluate(model, soft(), task, tokenizer, "val", data["val"], device)
         extra = {s: evaluate(model, soft(), task, tokenizer, s, data[s], device) for s in task.extra_splits}
     results = {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
-               "test": test, "val": val, **extra, "steps": step0 + args.steps, "best_step": best["step"], "wall_s": wall_s,
+               "test": test, "val": val, "extra_splits": extra,  # e.g. {"natural": {"accuracy": ..., "loss": ...}}
+               "steps": step0 + args.steps, "best_step": best["step"], "wall_s": wall_s,
                "n_prompt": P, "init": args.init, "trainable_params": soft.weight.numel(), "frozen_params": n_frozen,
                "base_fingerprint": base_fp, "device": str(device)}
     save(best["step"], best["score"], {**best.get("metrics", {}), "test": test})

@@ -14,7 +14,7 @@ def pick_device(name="auto"):
         raise UserError(f"--device {name} was asked for, but this machine has no {name} device", None,
                         "pass --device cpu, or --device auto to pick what is there")
     if name not in ("auto", "cpu", "cuda", "mps") and not name.startswith("cuda:"):
-        raise UserError(f"unknown --device {name!r}", None, "pass auto, cpu, cuda or mps")
+        raise UserError(f"--device {name!r} is not a device name", None, "pass auto, cpu, cuda or mps")
     if name != "auto":
         return torch.device(name)
     if torch.cuda.is_available():

@@ -24,7 +24,7 @@ def run_script(*args, cwd=ROOT, stdin=None):
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory):
     """(path to base.pt, its log as a list of dicts): the tiny preset's context (128), 4 layers 128 wide,
-    trained for about two minutes: deep enough that a topic prompt clearly works on it."""
+    trained for a few minutes: deep enough that a topic prompt clearly works on it."""
     import torch
     import train_base
 

@@ -82,7 +82,7 @@ def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
     assert again.returncode == 0 and "prompt exists" in again.stdout
     saved = load_prompt(out / "prompt.pt")
     cmd = ["tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", "--n-prompt", "4",
-           "--batch-size", "4", "--steps", "1", "--eval-every", "1"]
+           "--batch-size", "4", "--steps", "1", "--eval-every", "1", "--device", "cpu"]
     # resume with a negligible lr: the first validation is the saved prompt's own (the vectors were loaded)
     resumed = run_script(*cmd, "--lr", "1e-9")
     assert resumed.returncode == 0 and f"resuming from {out / 'prompt.pt'} (step {saved['steps']}" in resumed.stdout
@@ -333,7 +333,7 @@ def test_compare_table_has_every_method_and_extra_split_and_never_writes_the_bas
     assert all(0 <= row[f"{s}_accuracy"] <= 1 for row in table for s in ("test", "natural"))
     assert all(0 < row["test_loss"] < float("inf") for row in table[1:]) and table[0]["test_loss"] is None
     assert table[3]["test_loss"] == results["test"]["loss"]  # the tuned prompt's own
-    assert table[3]["natural_accuracy"] == results["natural"]["accuracy"]
+    assert table[3]["natural_accuracy"] == results["extra_splits"]["natural"]["accuracy"]
     assert "natural (6 examples, never trained on): accuracy" in result.stdout
     assert table[3]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
     assert table[4]["trainable_params"] == load_base(base)[0].num_params()
