@@ -7,8 +7,8 @@
 
 Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
 cosine decay) -> write base.pt (weights, config, tokenizer, fingerprint) and log.jsonl (one line per
-evaluation: validation loss, and the copy score, how much better the base predicts a repeated random
-token sequence the second time; it rises from 0 when the base learns to copy from its context).
+evaluation: validation loss, and the copy score, how much better the base predicts a repeated run of common
+tokens the second time; it rises from 0 when the base learns to copy from its context).
 An existing base.pt is never overwritten unless --overwrite is given.
 """
 import argparse
@@ -178,6 +178,9 @@ def main(argv=None):
                 log.flush()
                 bar.write(f"step {step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
                           f"copy score {metrics['copy_score']:.2f} nats, {tokens_per_s:,.0f} tokens/s")
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise UserError("the weights became NaN or infinite in training; no checkpoint written", ckpt_path,
+                            "lower --lr (or keep --grad-clip on) and run again")
     except KeyboardInterrupt:
         bar.close()
         log.close()
@@ -188,10 +191,6 @@ def main(argv=None):
         os.remove(partial_log_path)
         raise
     log.close()
-    if not all(torch.isfinite(p).all() for p in model.parameters()):
-        os.remove(partial_log_path)
-        raise UserError("the weights became NaN or infinite in training; no checkpoint written", ckpt_path,
-                        "lower --lr (or keep --grad-clip on) and run again")
 
     # ---- save --------------------------------------------------------------------------------------
     metrics = {**metrics, "train_wall_s": time.time() - t_train, "total_wall_s": time.time() - t_start,

@@ -10,7 +10,7 @@ Split rule: the last 5% of the token stream is validation, the rest is training.
 is written in shuffled document order, so its tail is a fair sample.
 
 The copy probe is train_base.py's diagnostic of one skill: rows of random common tokens, each repeated once.
-The first copy cannot be predicted (about ln(vocab) nats per token); the second can, but only by a
+The first copy cannot be predicted from what came before; the second can, but only by a
 model that looks back to where the current token occurred before and copies what came next (an
 induction head). The gap between the two halves' losses is the copy score.
 """
