@@ -18,6 +18,7 @@ import copy
 import json
 import os
 import time
+from dataclasses import dataclass
 
 import torch
 from tqdm import tqdm
@@ -27,7 +28,8 @@ from minprompt.device import autocast_for, pick_device
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
                               make_optimizer, nearest_tokens, save_prompt, tuning_step)
-from minprompt.tasks import encode_split, evaluate, load_task, make_batch, naive_bayes_accuracy, train_batches
+from minprompt.tasks import (Task, encode_split, evaluate, load_task, make_batch, naive_bayes_accuracy,
+                             selection_score, train_batches)
 
 
 def parse_args(argv=None):
@@ -58,6 +60,22 @@ def show(metrics):
     return ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
 
 
+@dataclass
+class Run:
+    """What every part of one tuning run reads: the settings, the task and its encoded splits, the frozen
+    base, and where the prompt goes. Nothing in it changes during the run."""
+    args: argparse.Namespace
+    task: Task
+    data: dict  # split name -> list of encoded (context ids, answer ids)
+    model: torch.nn.Module  # the frozen base
+    tokenizer: object
+    device: torch.device
+    autocast: object  # a context manager: bf16 on CUDA, nothing elsewhere
+    prompt_path: str
+    base_fp: str  # the base's fingerprint and tokenizer hash, stamped into the prompt file
+    tok_hash: str
+
+
 def main(argv=None):
     args = parse_args(argv)
     t_start = time.time()
@@ -66,26 +84,60 @@ def main(argv=None):
     task = load_task(args.task, args.template)
     out = args.out or os.path.join("out", task.name)
     prompt_path = os.path.join(out, "prompt.pt")
-    if args.resume and args.overwrite:
-        raise UserError("--overwrite and --resume contradict each other", prompt_path, "pass one of them")
-    if os.path.exists(prompt_path) and not (args.resume or args.overwrite):
-        print(f"prompt exists: {prompt_path}; keeping it (pass --overwrite to train a new one, or --resume to train it further)")
-        results = os.path.join(out, "results.json")
-        if os.path.exists(results):
-            r = json.load(open(results))
-            print(f"its test {r['metric']}: {r['test_metric']:.3f}")
+    if keep_existing_prompt(args, prompt_path):
         return
-    if args.resume and not os.path.exists(prompt_path):
-        raise UserError("nothing to resume: no prompt file", prompt_path, "drop --resume to train a new prompt")
 
     # ---- the frozen base and the task ------------------------------------------------------------
     model, tokenizer = load_base(args.base, device)
-    base_fp, tok_hash = fingerprint(model), tokenizer.hash()
     P, C = args.n_prompt, model.config.n_embd
     max_len = model.config.block_size - P  # room left for text after the prompt
     if max_len < 8:
         raise UserError(f"--n-prompt {P} leaves {max_len} of the base's {model.config.block_size} positions for text",
                         args.base, "use a shorter --n-prompt")
+    run = Run(args, task, encode_splits(task, tokenizer, max_len), model, tokenizer, device, autocast_for(device),
+              prompt_path, fingerprint(model), tokenizer.hash())
+
+    # ---- the soft prompt: the only trainable tensor -------------------------------------------------
+    soft = SoftPrompt(P, C).to(device)
+    if args.resume:
+        best = resume_prompt(run, soft)
+    else:
+        init_prompt(soft, args.init, model, tokenizer, args.init_text, task.labels, args.seed)
+        best = {"step": 0, "score": float("-inf")}
+    n_frozen = sum(p.numel() for p in model.parameters())
+    print(f"trainable: {soft.weight.numel():,} parameters (prompt {P} x {C}); frozen: {n_frozen:,} (base)")
+
+    # ---- training, then the test split with the best prompt ------------------------------------------
+    step0, t_train = best["step"], time.time()
+    losses, best = train(run, soft, best)
+    results = report(run, soft, best, {"steps": step0 + args.steps, "wall_s": time.time() - t_train,
+                                       "frozen_params": n_frozen})
+    if args.compare:
+        tuned = {"test": results["test"], **results["extra_splits"]}
+        results["compare"] = compare(run, soft, tuned)
+    atomic_write_text(os.path.join(out, "results.json"), json.dumps(results, indent=2) + "\n")
+    plot_losses(losses, os.path.join(out, "loss.png"))
+    print(f"wrote {prompt_path} ({results['prompt_bytes']:,} bytes) and results.json in {time.time() - t_start:.0f}s")
+
+
+def keep_existing_prompt(args, prompt_path):
+    """True when a prompt is already there and the user asked neither to replace nor to resume it."""
+    if args.resume and args.overwrite:
+        raise UserError("--overwrite and --resume contradict each other", prompt_path, "pass one of them")
+    if args.resume and not os.path.exists(prompt_path):
+        raise UserError("nothing to resume: no prompt file", prompt_path, "drop --resume to train a new prompt")
+    if not os.path.exists(prompt_path) or args.resume or args.overwrite:
+        return False
+    print(f"prompt exists: {prompt_path}; keeping it (pass --overwrite to train a new one, or --resume to train it further)")
+    results = os.path.join(os.path.dirname(prompt_path), "results.json")
+    if os.path.exists(results):
+        r = json.load(open(results))
+        print(f"its test {r['metric']}: {r['test_metric']:.3f}")
+    return True
+
+
+def encode_splits(task, tokenizer, max_len):
+    """Every split of the task as (context ids, answer ids) pairs, contexts cut to max_len tokens."""
     data = {}
     for split in ("train", "val", "test", *task.extra_splits):
         data[split], n_cut = encode_split(task, tokenizer, task.splits[split], max_len)
@@ -93,123 +145,131 @@ def main(argv=None):
             print(f"{split}: {n_cut} texts longer than the context ({max_len} tokens after the prompt) were cut from the left")
     print(f"task {task.name} ({task.kind}): " + ", ".join(f"{len(data[s])} {s}" for s in data)
           + (f"; labels {task.labels}" if task.labels else ""))
+    return data
 
-    # ---- the soft prompt: the only trainable tensor -------------------------------------------------
-    soft = SoftPrompt(P, C).to(device)
-    best = {"step": 0, "score": float("-inf")}
-    if args.resume:
-        ck = load_prompt(prompt_path)
-        check_prompt_matches_base(ck, base_fp, tok_hash, prompt_path, C)
-        if tuple(ck["prompt"].shape) != (P, C):
-            raise UserError(f"prompt file holds {tuple(ck['prompt'].shape)} vectors, --n-prompt asks for {(P, C)}",
-                            prompt_path, f"pass --n-prompt {ck['prompt'].shape[0]}")
-        with torch.no_grad():
-            soft.weight.copy_(ck["prompt"])
-        best = {"step": ck["steps"], "score": ck["val_score"], "metrics": ck["metrics"]}
-        print(f"resuming from {prompt_path} (step {ck['steps']}, val score {ck['val_score']:.4f})")
-    else:
-        init_prompt(soft, args.init, model, tokenizer, args.init_text, task.labels, args.seed)
-    n_frozen = sum(p.numel() for p in model.parameters())
-    print(f"trainable: {soft.weight.numel():,} parameters (prompt {P} x {C}); frozen: {n_frozen:,} (base)")
 
+def resume_prompt(run, soft):
+    """Load the prompt in run.prompt_path into soft (same base, same shape); returns its record as `best`."""
+    ck = load_prompt(run.prompt_path)
+    check_prompt_matches_base(ck, run.base_fp, run.tok_hash, run.prompt_path, soft.weight.shape[1])
+    if ck["prompt"].shape != soft.weight.shape:
+        raise UserError(f"prompt file holds {tuple(ck['prompt'].shape)} vectors, --n-prompt asks for "
+                        f"{tuple(soft.weight.shape)}", run.prompt_path, f"pass --n-prompt {ck['prompt'].shape[0]}")
+    with torch.no_grad():
+        soft.weight.copy_(ck["prompt"])
+    print(f"resuming from {run.prompt_path} (step {ck['steps']}, val score {ck['val_score']:.4f})")
+    return {"step": ck["steps"], "score": ck["val_score"], "metrics": ck["metrics"], "saved": True}
+
+
+def save(run, soft, step, score, metrics):
+    """Write the prompt and everything needed to use it (atomically). results.json, if there, described
+    the prompt this replaces, so it goes."""
+    stale = os.path.join(os.path.dirname(run.prompt_path), "results.json")
+    if os.path.exists(stale):
+        os.remove(stale)
+    t, a = run.task, run.args
+    save_prompt(run.prompt_path, soft.weight, n_tokens=soft.weight.shape[0], init=a.init, task=t.name, kind=t.kind,
+                labels=t.labels, template=t.template, base_path=os.path.abspath(a.base), base_fingerprint=run.base_fp,
+                tokenizer_hash=run.tok_hash, steps=step, val_score=score, metrics=metrics, args=vars(a))
+
+
+def what_is_kept(run, best):
+    """For a run that stops early: what the prompt file on disk now holds."""
+    if best.get("saved"):
+        return f"the best prompt so far (step {best['step']}) is in {run.prompt_path}"
+    if os.path.exists(run.prompt_path):  # --overwrite, stopped before its first save
+        return f"the prompt that was in {run.prompt_path} is unchanged"
+    return "no prompt was written"
+
+
+def train(run, soft, best):
+    """AdamW on the prompt for --steps steps; every --eval-every steps (and at the end) a validation, and
+    a save when it beats the best so far (higher score; on a tie, lower val loss). Returns the train
+    losses and the best {"step", "score", "metrics"}."""
+    args, step0 = run.args, best["step"]
     optimizer = make_optimizer(soft, args.lr)
-    autocast = autocast_for(device)
-    batches = train_batches(data["train"], args.batch_size, args.seed)
-    step_model = torch.compile(model) if args.compile else model  # training steps only; eval stays eager
-
-    def val_score():
-        """Higher is better: validation accuracy, or minus the answer loss for generation."""
-        with autocast:
-            m = evaluate(model, soft(), task, tokenizer, "val", data["val"], device, generate=False)
-        return (m["accuracy"] if task.kind == "classification" else -m["loss"]), m
-
-    def save(step, score, metrics):
-        stale = os.path.join(out, "results.json")  # it described the prompt this save replaces
-        if os.path.exists(stale):
-            os.remove(stale)
-        save_prompt(prompt_path, soft.weight, n_tokens=P, init=args.init, task=task.name, kind=task.kind,
-                    labels=task.labels, template=task.template, base_path=os.path.abspath(args.base),
-                    base_fingerprint=base_fp, tokenizer_hash=tok_hash, steps=step, val_score=score, metrics=metrics,
-                    args=vars(args))
-
-    # ---- training ------------------------------------------------------------------------------------
-    os.makedirs(out, exist_ok=True)
-    log = open(os.path.join(out, "log.jsonl"), "a" if args.resume else "w")
-    losses, step0 = [], best["step"]
-    step = step0
-    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({task.name})", unit="step", disable=None)
-    t_train = time.time()
+    batches = train_batches(run.data["train"], args.batch_size, args.seed)
+    step_model = torch.compile(run.model) if args.compile else run.model  # training steps only; eval stays eager
+    os.makedirs(os.path.dirname(run.prompt_path), exist_ok=True)
+    log = open(os.path.join(os.path.dirname(run.prompt_path), "log.jsonl"), "a" if args.resume else "w")
+    losses, step = [], step0
+    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({run.task.name})", unit="step", disable=None)
     try:
         for step in bar:
-            idx, targets = make_batch(next(batches), device)
-            loss = tuning_step(step_model, soft, optimizer, idx, targets, autocast)
+            loss = tuning_step(step_model, soft, optimizer, *make_batch(next(batches), run.device), run.autocast)
             if not torch.isfinite(loss):
-                kept = f"the best prompt so far (step {best['step']}) is in {prompt_path}" if best["step"] else "no prompt was written"
-                raise UserError(f"loss became {loss.item()} at step {step + 1}; {kept}", prompt_path, "lower --lr and run again")
+                raise UserError(f"loss became {loss.item()} at step {step + 1}; {what_is_kept(run, best)}",
+                                run.prompt_path, "lower --lr and run again")
             losses.append(loss.item())
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}", best=f"{best['score']:.3f}")
             if (step + 1 - step0) % args.eval_every == 0 or step + 1 == step0 + args.steps:
-                score, metrics = val_score()
-                entry = {"step": step + 1, "train_loss": sum(losses[-args.eval_every:]) / len(losses[-args.eval_every:]),
-                         "val_score": score, **{f"val_{k}": v for k, v in metrics.items()}}
-                log.write(json.dumps(entry) + "\n")
-                log.flush()
-                # higher score wins; on a tie (accuracy moves in steps of 1/len(val)) the lower val loss
-                if (score, -metrics["loss"]) > (best["score"], -best.get("metrics", {}).get("loss", float("inf"))):
-                    best = {"step": step + 1, "score": score, "metrics": metrics}
-                    save(step + 1, score, metrics)
-                bar.write(f"step {step + 1}: train loss {entry['train_loss']:.3f}, val {show(metrics)} "
-                          f"(best at step {best['step']})")
+                best = validate(run, soft, step + 1, losses[-args.eval_every:], best, log)
+                bar.write(f"step {step + 1}: train loss {sum(losses[-args.eval_every:]) / len(losses[-args.eval_every:]):.3f}, "
+                          f"val {show(best['last'])} (best at step {best['step']})")
     except KeyboardInterrupt:
         bar.close()
-        kept = f"the best prompt so far (step {best['step']}) is saved; --resume continues" if best["step"] else "no prompt was written"
-        raise UserError(f"interrupted at step {step + 1}: {kept}", prompt_path, "run again to continue") from None
+        raise UserError(f"interrupted at step {step + 1}: {what_is_kept(run, best)}", run.prompt_path,
+                        "run again with --resume to continue from it" if best.get("saved") else "run again") from None
     finally:
         log.close()
-    wall_s = time.time() - t_train
+    return losses, best
 
-    # ---- test --------------------------------------------------------------------------------------
+
+def validate(run, soft, step, recent_losses, best, log):
+    """Score the prompt on val, log it, save it if it is the best so far; returns the new best."""
+    with run.autocast:
+        metrics = evaluate(run.model, soft(), run.task, run.tokenizer, "val", run.data["val"], run.device, generate=False)
+    score = selection_score(run.task, metrics)
+    entry = {"step": step, "train_loss": sum(recent_losses) / len(recent_losses), "val_score": score,
+             **{f"val_{k}": v for k, v in metrics.items()}}
+    log.write(json.dumps(entry) + "\n")
+    log.flush()
+    # higher score wins; on a tie (accuracy moves in steps of 1/len(val)) the lower val loss
+    if (score, -metrics["loss"]) > (best["score"], -best.get("metrics", {}).get("loss", float("inf"))):
+        save(run, soft, step, score, metrics)
+        best = {"step": step, "score": score, "metrics": metrics, "saved": True}
+    return {**best, "last": metrics}
+
+
+def report(run, soft, best, facts):
+    """The best prompt, as saved, on test, val and any extra split: printed, stamped into the prompt
+    file, and returned as results.json's dict (facts: steps, wall time, frozen parameter count)."""
+    task, data = run.task, run.data
     with torch.no_grad():
-        soft.weight.copy_(load_prompt(prompt_path)["prompt"].to(device))  # the best prompt, as saved
-    with autocast:
-        test = evaluate(model, soft(), task, tokenizer, "test", data["test"], device)
-        val = evaluate(model, soft(), task, tokenizer, "val", data["val"], device)
-        extra = {s: evaluate(model, soft(), task, tokenizer, s, data[s], device) for s in task.extra_splits}
-    results = {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
-               "test": test, "val": val, "extra_splits": extra,  # e.g. {"natural": {"accuracy": ..., "loss": ...}}
-               "steps": step0 + args.steps, "best_step": best["step"], "wall_s": wall_s,
-               "n_prompt": P, "init": args.init, "trainable_params": soft.weight.numel(), "frozen_params": n_frozen,
-               "base_fingerprint": base_fp, "device": str(device)}
-    save(best["step"], best["score"], {**best.get("metrics", {}), "test": test})
-    results["prompt_bytes"] = os.path.getsize(prompt_path)
+        soft.weight.copy_(load_prompt(run.prompt_path)["prompt"].to(run.device))
+
+    def on(split):
+        return evaluate(run.model, soft(), task, run.tokenizer, split, data[split], run.device)
+    with run.autocast:
+        test, val, extra = on("test"), on("val"), {s: on(s) for s in task.extra_splits}
+    save(run, soft, best["step"], best["score"], {**best.get("metrics", {}), "test": test})
     print(f"test {task.metric}: {test[task.metric]:.3f} (val {val[task.metric]:.3f}); test {show(test)}")
     for s, m in extra.items():  # evaluation-only splits, e.g. the hand-written natural reviews
         print(f"{s} ({len(data[s])} examples, never trained on): {show(m)}")
-
     print("nearest vocabulary tokens to each prompt vector (cosine):")
-    for i, near in enumerate(nearest_tokens(soft.weight, model, tokenizer)):
+    for i, near in enumerate(nearest_tokens(soft.weight, run.model, run.tokenizer)):
         print(f"  {i:3d}: " + "  ".join(f"{tok!r} {sim:.2f}" for tok, sim in near))
+    return {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
+            "test": test, "val": val, "extra_splits": extra,  # e.g. {"natural": {"accuracy": ..., "loss": ...}}
+            "steps": facts["steps"], "best_step": best["step"], "wall_s": facts["wall_s"],
+            "n_prompt": soft.weight.shape[0], "init": run.args.init, "trainable_params": soft.weight.numel(),
+            "frozen_params": facts["frozen_params"], "base_fingerprint": run.base_fp, "device": str(run.device),
+            "prompt_bytes": os.path.getsize(run.prompt_path)}
 
-    if args.compare:
-        results["compare"] = compare(args, model, tokenizer, task, data, soft, prompt_path, {"test": test, **extra},
-                                     device, autocast)
-    atomic_write_text(os.path.join(out, "results.json"), json.dumps(results, indent=2) + "\n")
-    plot_losses(losses, os.path.join(out, "loss.png"))
-    print(f"wrote {prompt_path} ({results['prompt_bytes']:,} bytes) and results.json in {time.time() - t_start:.0f}s")
 
-
-def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned, device, autocast):
+def compare(run, soft, tuned):
     """The test split (and any extra split) under each way of adapting the base; prints and returns
     the table. tuned: the soft prompt's metrics, {split: metrics}, already measured."""
+    task, tokenizer, model, device = run.task, run.tokenizer, run.model, run.device
     metric, splits = task.metric, ["test", *task.extra_splits]
 
     def on_splits(m, prompt, examples=None):
-        return {s: evaluate(m, prompt, task, tokenizer, s, (examples or data)[s], device) for s in splits}
+        return {s: evaluate(m, prompt, task, tokenizer, s, (examples or run.data)[s], device) for s in splits}
 
     rows = []
     if task.kind == "classification":  # word counting, no transformer: the floor a prompt must clear
         rows.append(("naive Bayes on words (train split)", {s: {"accuracy": naive_bayes_accuracy(task, s)} for s in splits}, 0, 0))
-    with autocast:
+    with run.autocast:
         rows.append(("no prompt", on_splits(model, None), 0, 0))
         hand = task.hand_prompt()
         hand_ids = torch.tensor(tokenizer.encode(hand + "\n"), device=device)
@@ -218,12 +278,18 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned, device
         hand_data = {s: encode_split(task, tokenizer, task.splits[s], model.config.block_size - len(hand_ids))[0]
                      for s in splits}
         rows.append(("hand-written prompt", on_splits(model, hand_prompt, hand_data), 0, len(hand.encode())))
-    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned, soft.weight.numel(), os.path.getsize(prompt_path)))
-    ft = full_fine_tune(args, model, data, device, autocast)
-    with autocast:
-        rows.append(("full fine-tuning", on_splits(ft, None), ft.num_params(), os.path.getsize(args.base)))
+    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned, soft.weight.numel(), os.path.getsize(run.prompt_path)))
+    ft = full_fine_tune(run)
+    with run.autocast:
+        rows.append(("full fine-tuning", on_splits(ft, None), ft.num_params(), os.path.getsize(run.args.base)))
+    print_table(rows, metric, splits)
+    return [{"method": n, **{f"{s}_{metric}": m[s][metric] for s in splits}, "test_loss": m["test"].get("loss"),
+             "trainable_params": p, "bytes": b} for n, m, p, b in rows]
 
-    # loss: cross-entropy of the right answer per token, over the whole vocabulary (lower is better)
+
+def print_table(rows, metric, splits):
+    """rows: (method, {split: metrics}, trainable params, bytes on disk) -> a markdown table on stdout.
+    loss: cross-entropy of the right answer per token, over the whole vocabulary (lower is better)."""
     extra_cols = "".join(f" {s} {metric} |" for s in splits[1:])
     print(f"\n| method | test {metric} | test loss |{extra_cols} trainable params | bytes on disk |\n"
           f"|---|---:|---:|{'---:|' * len(splits[1:])}---:|---:|")
@@ -231,19 +297,18 @@ def compare(args, model, tokenizer, task, data, soft, prompt_path, tuned, device
         loss = f"{m['test']['loss']:.3f}" if "loss" in m["test"] else "-"
         extra = "".join(f" {m[s][metric]:.3f} |" for s in splits[1:])
         print(f"| {name} | {m['test'][metric]:.3f} | {loss} |{extra} {params:,} | {size:,} |")
-    return [{"method": n, **{f"{s}_{metric}": m[s][metric] for s in splits}, "test_loss": m["test"].get("loss"),
-             "trainable_params": p, "bytes": b} for n, m, p, b in rows]
 
 
-def full_fine_tune(args, model, data, device, autocast):
+def full_fine_tune(run):
     """Baseline: every weight of a copy of the base trained on the answers, same steps and batches as
     the prompt. The base file is never written."""
-    tuned = copy.deepcopy(model).train().requires_grad_(True)
+    args = run.args
+    tuned = copy.deepcopy(run.model).train().requires_grad_(True)
     optimizer = torch.optim.AdamW(tuned.parameters(), lr=args.ft_lr, weight_decay=0.0)
-    batches = train_batches(data["train"], args.batch_size, args.seed)
+    batches = train_batches(run.data["train"], args.batch_size, args.seed)
     for _ in tqdm(range(args.steps), desc="full fine-tuning (baseline)", unit="step", leave=False, disable=None):
-        idx, targets = make_batch(next(batches), device)
-        with autocast:
+        idx, targets = make_batch(next(batches), run.device)
+        with run.autocast:
             _, loss = tuned(idx, targets, answers_only=True)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -3,8 +3,9 @@
 Used by minprompt/model.py; every script that runs the model goes through here.
 
 Soft prompt tuning puts P prompt vectors in front of every sequence. Those rows never see the input
-(attention is causal), so their keys and values are the same for every example in a batch. We compute
-them once, at batch size 1, and every example's T queries attend to
+(attention is causal), so their keys and values are the same for every example in a batch. The model
+computes them once per batch (the prompt's rows run as one sequence, batch size 1), and every
+example's T queries attend to
 
     keys   = [prefix_k (P keys, shared by the batch) | k (its own T keys)]      (B, nh, P+T, hs)
 
@@ -22,7 +23,7 @@ Two implementations that must agree (tests/test_attention.py checks values and g
   fused flash / memory-efficient kernels and no dense (T, P+T) mask is built on the fast path.
 
 `mask` is only needed by cached generation, where examples in a batch have different lengths and
-each one's keys sit in its own slots of the cache.
+each one's padding in the cache must stay hidden (model.KVCache.mask builds it, once per step).
 """
 import math
 

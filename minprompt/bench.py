@@ -30,13 +30,14 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 
 import torch
 
 from minprompt.checkpoint import atomic_write_text
 from minprompt.device import autocast_for, pick_device
 from minprompt.errors import UserError, run_main
-from minprompt.model import GPT, PRESETS, preset
+from minprompt.model import GPT, PRESETS, forward_concatenated, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
 
 SKIPPED = "skipped: install minprompt[hf]"
@@ -132,10 +133,11 @@ def ours_infer(args, device, P, shared):
     targets = torch.full_like(idx, -100)
     targets[:, -1] = 0  # the answer position: the last one
     autocast = autocast_for(device)
+    forward = model if shared else partial(forward_concatenated, model)
 
     def infer():
         with torch.no_grad(), autocast:
-            model(idx, targets, prompt=prompt, shared_prefix=shared, answers_only=True)
+            forward(idx, targets, prompt=prompt, answers_only=True)
     return infer
 
 
@@ -271,12 +273,92 @@ def peak_memory(args, kind, P):
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
-# ---- the run --------------------------------------------------------------------------------------------
+# ---- the run: one function per section, each adds a markdown table to `lines` ----------------------------
 def fmt(x, unit=""):
     return f"{x:,.1f}{unit}" if isinstance(x, float) else str(x)
 
 
-def main(argv=None):
+def table(lines, title, unit, rates, baseline):
+    """Append and print a table of median rates and ratios to `baseline`; returns the section's results."""
+    lines.extend([f"### {title}", "", f"| contender | {unit} | vs {baseline} |", "|---|---:|---:|"])
+    for name, r in rates.items():
+        if r is None or isinstance(r, str):  # not installed, or failed (the reason)
+            lines.append(f"| {name} | {r or SKIPPED} | |")
+            continue
+        ratio = median_ratio(r, rates[baseline]) if rates.get(baseline) else None
+        lines.append(f"| {name} | {statistics.median(r):,.1f} | {fmt(ratio, 'x') if ratio else ''} |")
+    lines.append("")
+    print("\n".join(lines[-len(rates) - 5:]), flush=True)
+    return {name: (r if r is None or isinstance(r, str) else
+                   {"median": statistics.median(r), "rates": r,
+                    "vs_" + baseline: median_ratio(r, rates[baseline]) if rates.get(baseline) else None})
+            for name, r in rates.items()}
+
+
+def three_way(args, device, lines, title, ours, peft, P):
+    """Our shared prefix, our concatenation and PEFT, interleaved; ratios against PEFT when present."""
+    fns = {"minprompt shared prefix": ours(args, device, P, True),
+           "minprompt concatenation": ours(args, device, P, False)}
+    if has_hf():
+        fns["PEFT (transformers)"] = peft(args, device, P)
+    rates = interleaved(fns, args.batch_size, device, args.reps, calls=3 if device.type == "cpu" else 20)
+    rates.setdefault("PEFT (transformers)", None)
+    base = "PEFT (transformers)" if has_hf() else "minprompt concatenation"
+    return table(lines, f"{title}, P={P}, batch {args.batch_size} x {args.text_len} tokens", "examples/s", rates, base)
+
+
+def memory_section(args, device, lines, P):
+    kinds = ["shared", "concat"] + (["peft"] if has_hf() else [])
+    mem = {k: peak_memory(args, k, P) for k in kinds}
+    what = "peak allocated MiB" if device.type == "cuda" else "peak RSS MiB"
+    lines.extend([f"### Memory of a training step, P={P} (fresh process each)", "",
+                  f"| contender | {what} | vs PEFT |", "|---|---:|---:|"])
+    for k, name in (("shared", "minprompt shared prefix"), ("concat", "minprompt concatenation"),
+                    ("peft", "PEFT (transformers)")):
+        if k not in mem:
+            lines.append(f"| {name} | {SKIPPED} | |")
+        else:
+            lines.append(f"| {name} | {mem[k]:,.0f} | {fmt(mem[k] / mem['peft'], 'x') if 'peft' in mem else ''} |")
+    lines.append("")
+    print("\n".join(lines[-8:]), flush=True)
+    return mem
+
+
+def generate_section(args, device, lines, P):
+    fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
+           "minprompt no cache": ours_generate(args, device, P, False)}
+    failed = None
+    if has_hf():
+        try:
+            fn = peft_generate(args, device, P)
+            fn()
+            fns["transformers generate + PEFT"] = fn
+        except Exception as e:  # seen: transformers 5.24 + peft 0.21.2 re-feed the virtual tokens every step
+            failed = f"failed ({versions()}): {type(e).__name__}: {str(e)[:80]}"
+            print(f"transformers generate + PEFT {failed}; timing the others", flush=True)
+    rates = interleaved(fns, args.gen_batch * args.new_tokens, device, max(3, args.reps // 2), 1)
+    rates.setdefault("transformers generate + PEFT", failed)
+    return table(lines, f"Greedy generation, P={P}, {args.gen_batch} rows, {args.gen_context} context "
+                        f"+ {args.new_tokens} new tokens", "tokens/s", rates, "minprompt no cache")
+
+
+def pretrain_section(args, device, lines):
+    step, flops_per_token = pretrain_step(args, device)
+    peak = matmul_peak(device, args.reps)
+    tokens = args.pretrain_batch * PRESETS[args.preset].block_size
+    rates = interleaved({"pretrain": step}, tokens, device, args.reps, 3 if device.type == "cpu" else 20)["pretrain"]
+    tps = statistics.median(rates)
+    mfu = tps * flops_per_token / peak
+    lines.extend([f"### Pretraining step ({args.preset}, batch {args.pretrain_batch} x "
+                  f"{PRESETS[args.preset].block_size})", "",
+                  "| tokens/s | achieved GFLOP/s | matmul peak GFLOP/s | MFU |", "|---:|---:|---:|---:|",
+                  f"| {tps:,.0f} | {tps * flops_per_token / 1e9:,.1f} | {peak / 1e9:,.1f} | {mfu:.2f} |", ""])
+    print("\n".join(lines[-6:]), flush=True)
+    return {"tokens_per_s": tps, "rates": rates, "flops_per_token": flops_per_token, "matmul_peak_flops": peak,
+            "mfu": mfu}
+
+
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="medium", choices=sorted(PRESETS), help="model size (default: %(default)s: d256 L4 H4)")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
@@ -293,109 +375,47 @@ def main(argv=None):
     p.add_argument("--json", default="out/bench.json", help="where to write the results (default: %(default)s)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)  # internal: one memory measurement
     args = p.parse_args(argv)
+    args.prompt_lengths = [int(x) for x in args.prompts.split(",")]
+    return args
 
+
+def check_sizes(args):
     block = PRESETS[args.preset].block_size
-    prompts = [int(x) for x in args.prompts.split(",")]
     if args.batch_size < 1 or args.gen_batch < 1 or args.pretrain_batch < 1 or args.reps < 1:
         raise UserError("batch sizes and --reps must be at least 1", None, "pass positive sizes")
-    for P in prompts:
+    for P in args.prompt_lengths:
         if P < 1 or P + args.text_len > block:
             raise UserError(f"prompt {P} + text {args.text_len} tokens does not fit the {args.preset} preset's "
                             f"context of {block}", None, "pick smaller --prompts or --text-len")
-    if max(prompts) + args.gen_context + args.new_tokens > block:
-        raise UserError(f"prompt {max(prompts)} + context {args.gen_context} + {args.new_tokens} new tokens exceeds "
-                        f"the context of {block}", None, "pick a smaller --new-tokens or --gen-context")
+    if max(args.prompt_lengths) + args.gen_context + args.new_tokens > block:
+        raise UserError(f"prompt {max(args.prompt_lengths)} + context {args.gen_context} + {args.new_tokens} new "
+                        f"tokens exceeds the context of {block}", None, "pick a smaller --new-tokens or --gen-context")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    check_sizes(args)
     if args.child:
         return child(args)
-
     device = pick_device(args.device)
-    sections = set(args.sections.split(","))
-    hf = has_hf()
+    sections, hf = set(args.sections.split(",")), has_hf()
     torch.manual_seed(0)
     lines = [f"minprompt.bench: preset {args.preset}, device {device}, torch {torch.__version__}, "
              f"{torch.get_num_threads()} threads, {args.reps} reps, medians" + (f", {versions()}" if hf else ""), ""]
     results = {"preset": args.preset, "device": str(device), "torch": torch.__version__, "args": vars(args),
                "hf": versions() if hf else None}
-
-    def table(title, unit, rates, baseline):
-        lines.extend([f"### {title}", "", f"| contender | {unit} | vs {baseline} |", "|---|---:|---:|"])
-        for name, r in rates.items():
-            if r is None or isinstance(r, str):  # not installed, or failed (the reason)
-                lines.append(f"| {name} | {r or SKIPPED} | |")
-                continue
-            ratio = median_ratio(r, rates[baseline]) if rates.get(baseline) else None
-            lines.append(f"| {name} | {statistics.median(r):,.1f} | {fmt(ratio, 'x') if ratio else ''} |")
-        lines.append("")
-        print("\n".join(lines[-len(rates) - 5:]), flush=True)
-        return {name: (r if r is None or isinstance(r, str) else {"median": statistics.median(r), "rates": r,
-                                               "vs_" + baseline: median_ratio(r, rates[baseline])
-                                               if rates.get(baseline) else None})
-                for name, r in rates.items()}
-
-    calls = 3 if device.type == "cpu" else 20
-
-    def three_way(title, ours, peft, P):
-        """Our shared prefix, our concatenation and PEFT, interleaved; ratios against PEFT when present."""
-        fns = {"minprompt shared prefix": ours(args, device, P, True),
-               "minprompt concatenation": ours(args, device, P, False)}
-        if hf:
-            fns["PEFT (transformers)"] = peft(args, device, P)
-        rates = interleaved(fns, args.batch_size, device, args.reps, calls)
-        rates.setdefault("PEFT (transformers)", None)
-        base = "PEFT (transformers)" if hf else "minprompt concatenation"
-        return table(f"{title}, P={P}, batch {args.batch_size} x {args.text_len} tokens", "examples/s", rates, base)
-
-    for P in prompts:
+    for P in args.prompt_lengths:
         if "train" in sections:
-            results[f"train_P{P}"] = three_way("Prompt-tuning step", ours_train, peft_train, P)
+            results[f"train_P{P}"] = three_way(args, device, lines, "Prompt-tuning step", ours_train, peft_train, P)
         if "memory" in sections:
-            kinds = ["shared", "concat"] + (["peft"] if hf else [])
-            mem = {k: peak_memory(args, k, P) for k in kinds}
-            what = "peak allocated MiB" if device.type == "cuda" else "peak RSS MiB"
-            lines.extend([f"### Memory of a training step, P={P} (fresh process each)", "",
-                          f"| contender | {what} | vs PEFT |", "|---|---:|---:|"])
-            for k, name in (("shared", "minprompt shared prefix"), ("concat", "minprompt concatenation"),
-                            ("peft", "PEFT (transformers)")):
-                if k not in mem:
-                    lines.append(f"| {name} | {SKIPPED} | |")
-                else:
-                    lines.append(f"| {name} | {mem[k]:,.0f} | {fmt(mem[k] / mem['peft'], 'x') if 'peft' in mem else ''} |")
-            lines.append("")
-            print("\n".join(lines[-8:]), flush=True)
-            results[f"memory_P{P}"] = mem
+            results[f"memory_P{P}"] = memory_section(args, device, lines, P)
     if "infer" in sections:
-        results["infer"] = three_way("Classification forward", ours_infer, peft_infer, prompts[0])
+        results["infer"] = three_way(args, device, lines, "Classification forward", ours_infer, peft_infer,
+                                     args.prompt_lengths[0])
     if "generate" in sections:
-        P = prompts[0]
-        fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
-               "minprompt no cache": ours_generate(args, device, P, False)}
-        failed = None
-        if hf:
-            try:
-                fn = peft_generate(args, device, P)
-                fn()
-                fns["transformers generate + PEFT"] = fn
-            except Exception as e:  # seen: transformers 5.24 + peft 0.21.2 re-feed the virtual tokens every step
-                failed = f"failed ({versions()}): {type(e).__name__}: {str(e)[:80]}"
-                print(f"transformers generate + PEFT {failed}; timing the others", flush=True)
-        rates = interleaved(fns, args.gen_batch * args.new_tokens, device, max(3, args.reps // 2), 1)
-        rates.setdefault("transformers generate + PEFT", failed)
-        results["generate"] = table(f"Greedy generation, P={P}, {args.gen_batch} rows, {args.gen_context} context "
-                                    f"+ {args.new_tokens} new tokens", "tokens/s", rates, "minprompt no cache")
+        results["generate"] = generate_section(args, device, lines, args.prompt_lengths[0])
     if "pretrain" in sections:
-        step, flops_per_token = pretrain_step(args, device)
-        peak = matmul_peak(device, args.reps)
-        tokens = args.pretrain_batch * PRESETS[args.preset].block_size
-        rates = interleaved({"pretrain": step}, tokens, device, args.reps, calls)["pretrain"]
-        tps = statistics.median(rates)
-        mfu = tps * flops_per_token / peak
-        lines.extend([f"### Pretraining step ({args.preset}, batch {args.pretrain_batch} x "
-                      f"{PRESETS[args.preset].block_size})", "",
-                      "| tokens/s | achieved GFLOP/s | matmul peak GFLOP/s | MFU |", "|---:|---:|---:|---:|",
-                      f"| {tps:,.0f} | {tps * flops_per_token / 1e9:,.1f} | {peak / 1e9:,.1f} | {mfu:.2f} |", ""])
-        print("\n".join(lines[-6:]), flush=True)
-        results["pretrain"] = {"tokens_per_s": tps, "rates": rates, "flops_per_token": flops_per_token,
-                               "matmul_peak_flops": peak, "mfu": mfu}
+        results["pretrain"] = pretrain_section(args, device, lines)
     results["markdown"] = "\n".join(lines)
     os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
     atomic_write_text(args.json, json.dumps(results, indent=1) + "\n")

@@ -9,11 +9,16 @@ self-attention, a final LayerNorm and an LM head tied to the token embedding. No
 each token of the bundled corpus only a few times. Module names follow GPT-2's (transformer.h.0.attn.c_attn...).
 
 A soft prompt is a (P, n_embd) tensor that behaves as if it were concatenated in front of every
-sequence: prompt at positions 0..P-1, text from P on. `forward(idx, prompt=prompt)` gets the same
-result without the concatenation: the prompt's P rows go through the blocks once per batch, stacked
-with the batch's B*T text rows (so every projection and MLP is one matmul for both), and in each layer
-the batch attends to the prompt's keys and values (see attention.py). Cached generation computes the
-same keys and values with `prompt_kv` and starts its KV cache from them.
+sequence: prompt at positions 0..P-1, text from P on. There is one path through the model:
+
+    embed:  x = [prompt rows (P, C) ; text rows (B*T, C)]         (P + B*T, C), a `Layout` says which is which
+    blocks: x = block(x, layout)                                  the prompt's rows run once, not once per row
+    head:   logits at the text rows (or only at the scored ones)  (B*T, vocab) or (N, vocab)
+
+In attention every text row sees the prompt's keys and values as its first P keys (attention.py).
+Without a prompt P = 0 and x is just the batch. Cached generation runs the same path: its first pass
+computes the prompt's keys and values with the batch and keeps them in the KVCache, shared by every row
+and every new token. `forward_concatenated` is the textbook version, kept as the reference.
 """
 from dataclasses import dataclass, fields, replace
 
@@ -51,6 +56,34 @@ def preset(name, **overrides):
     return replace(PRESETS[name], **overrides)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What the rows of the activations x (P + B*T, C) are: the prompt's P rows, then B sequences of T
+    text rows each, row-major. Every block of one forward pass gets the same layout, except that the
+    last one is told to output only text rows (`last_block`).
+
+    Cached generation adds `slot` and `mask`: the cache column the text rows' keys and values go to
+    (column slot + t for token t of every row), and which keys each text row may see."""
+    n_prompt: int  # P prompt rows on top (0: no prompt)
+    batch: int  # B
+    length: int  # T text rows per sequence
+    slot: int = 0  # generation only: the cache column of each row's first token here
+    mask: torch.Tensor | None = None  # (B, T, P + S) bool, generation only: keys each text row may see
+    text_only: bool = False  # the last block: no later block needs the prompt's rows
+    keep: torch.Tensor | None = None  # with text_only, (B*T,) bool: only the rows the loss reads
+
+    def last_block(self, keep):
+        return replace(self, text_only=True, keep=keep)
+
+    def kept_text(self, t):
+        """t: (B*T, C), one row per text position -> the rows kept: (B*T, C) or (N, C)."""
+        return t if self.keep is None else t[self.keep]
+
+    def out_rows(self, x):
+        """x: (P + B*T, C) -> the rows a block passes on: all of them, or in the last block the kept text rows."""
+        return self.kept_text(x[self.n_prompt:]) if self.text_only else x
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
@@ -59,39 +92,33 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
 
-    def forward(self, x, prefix=None, cache=None, keep=None):
-        """x: (B, T, C); prefix: this layer's prompt (k, v), each (1, nh, P, hs), or None;
-        cache: a LayerCache during generation; keep: (B, T) bool, the rows whose output is wanted (all
-        rows still give keys/values). Returns y (B, T, C), or (N, C) for the N kept rows, and (k, v)."""
-        B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(C, dim=2)  # 3 x (B, T, C)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
-        new_kv = (k, v)
-        mask = None
-        if cache is not None:
-            k, v, mask = cache.update(k, v)  # (B, nh, S, hs) x 2, mask (B, T, P+S)
-        prefix_k, prefix_v = prefix if prefix is not None else (None, None)
-        y = attention(q, k, v, prefix_k, prefix_v, impl=self.config.attn_impl, mask=mask)  # (B, nh, T, hs)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        if keep is not None:
-            y = y[keep]  # (N, C)
-        return self.c_proj(y), new_kv
+    def heads(self, t, B, T):
+        """(B*T, C) rows -> (B, nh, T, hs)."""
+        return t.view(B, T, self.n_head, t.shape[1] // self.n_head).transpose(1, 2)
 
-    def forward_packed(self, x, P, B, T, keep=None):
-        """The shared prefix's fast path. x: (P + B*T, C), the prompt's P rows, then the batch's B*T rows.
-        Projections run on all rows at once; in attention the prompt's rows attend causally among
-        themselves (batch size 1) and the batch's queries attend to [prompt keys, their own keys].
-        Returns y (P + B*T, C), or (N, C) for the N kept text rows, and the prompt's (k, v)."""
-        C, hs = x.shape[1], x.shape[1] // self.n_head
-        q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (P + B*T, C)
-        pq, pk, pv = (t[:P].view(1, P, self.n_head, hs).transpose(1, 2) for t in (q, k, v))  # (1, nh, P, hs)
-        q, k, v = (t[P:].view(B, T, self.n_head, hs).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+    def forward(self, x, layout, kv=None):
+        """x: (P + B*T, C) laid out as `layout` says; kv: this layer's KVCache during generation.
+        The prompt's rows attend causally among themselves (as one sequence: they never see the text);
+        each text row attends to [the prompt's P keys, its own sequence's keys up to itself].
+        Returns the rows layout.out_rows names, after the output projection."""
+        P, B, T, C = layout.n_prompt, layout.batch, layout.length, x.shape[1]
+        q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (P + B*T, C): one matmul for prompt and text
+        pq, pk, pv = (self.heads(t[:P], 1, P) for t in (q, k, v))  # (1, nh, P, hs)
+        q, k, v = (self.heads(t[P:], B, T) for t in (q, k, v))  # (B, nh, T, hs)
+        prefix = (pk, pv) if P else (None, None)
+        if kv is not None:  # generation: the first pass stores the prompt's keys, every pass its text keys
+            if P:
+                kv.prefix = prefix
+            prefix, (k, v) = kv.prefix, kv.update(layout.slot, k, v)  # k, v: (B, nh, S, hs), the columns in use
         impl = self.config.attn_impl
-        y = attention(q, k, v, pk, pv, impl=impl).transpose(1, 2).reshape(B * T, C)  # (B*T, C)
-        if keep is not None:
-            return self.c_proj(y[keep.reshape(-1)]), (pk, pv)  # (N, C): no later layer needs the prompt's rows
-        y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(P, C)  # (P, C)
-        return self.c_proj(torch.cat([y_prompt, y])), (pk, pv)  # (P + B*T, C)
+        y = attention(q, k, v, *prefix, impl=impl, mask=layout.mask)  # (B, nh, T, hs)
+        y = y.transpose(1, 2).reshape(B * T, C)  # (B*T, C)
+        if layout.text_only:
+            return self.c_proj(layout.kept_text(y))  # (B*T, C) or (N, C)
+        if P:
+            y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(P, C)  # (P, C)
+            y = torch.cat([y_prompt, y])  # (P + B*T, C)
+        return self.c_proj(y)  # (P + B*T, C)
 
 
 class MLP(nn.Module):
@@ -101,7 +128,7 @@ class MLP(nn.Module):
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
 
     def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))  # (B, T, C)
+        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))  # (rows, C)
 
 
 class Block(nn.Module):
@@ -112,17 +139,10 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-5)
         self.mlp = MLP(config)
 
-    def forward(self, x, prefix=None, cache=None, keep=None, packed=None):
-        """x: (B, T, C); or, with packed=(P, B, T), the prompt's and the batch's rows (P + B*T, C)."""
-        if packed is None:
-            y, kv = self.attn(self.ln_1(x), prefix, cache, keep)
-        else:
-            y, kv = self.attn.forward_packed(self.ln_1(x), *packed, keep)
-        if keep is not None:  # only these rows go on through the MLP: (N, C)
-            x = x[keep] if packed is None else x[packed[0]:][keep.reshape(-1)]
-        x = x + y  # (B, T, C) or (N, C)
-        x = x + self.mlp(self.ln_2(x))  # (B, T, C) or (N, C)
-        return x, kv
+    def forward(self, x, layout, kv=None):
+        """x: (P + B*T, C) -> (P + B*T, C); in the last block only the kept text rows: (N, C)."""
+        x = layout.out_rows(x) + self.attn(self.ln_1(x), layout, kv)  # attention reads every row
+        return x + self.mlp(self.ln_2(x))
 
 
 class GPT(nn.Module):
@@ -151,71 +171,63 @@ class GPT(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())  # the tied embedding counts once
 
-    # ---- the soft prompt's shared prefix --------------------------------------------------------
-    def prompt_kv(self, prompt):
-        """Run the prompt (P, C) alone through the blocks at batch size 1; return each layer's (k, v),
-        each (1, nh, P, hs): what generation starts its KV cache from, once for every row and token.
-        (forward() gets the same keys and values with the prompt's rows stacked onto the batch's.)"""
-        P = prompt.shape[0]
-        pos = torch.arange(P, device=prompt.device)
-        x = (prompt + self.transformer.wpe(pos))[None]  # (1, P, C)
-        kvs = []
-        for block in self.transformer.h:
-            x, kv = block(x)  # x (1, P, C); kv: 2 x (1, nh, P, hs)
-            kvs.append(kv)
-        return kvs
+    def forward(self, idx, targets=None, prompt=None, answers_only=False, cache=None, slot=0):
+        """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
+        Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
+        answers_only=True (with targets): the last block's MLP and the LM head run only at the N
+        positions that have a target, and logits come back as (N, vocab), one row per target in
+        row-major order. Same loss, less work when few positions are scored (prompt tuning scores
+        only the answer tokens): no other position's output can reach the loss.
+        cache, slot: generation (see generate): the KVCache, and the cache column where this call's
+        tokens go (slot + t for token t); the first call, at slot 0, passes the prompt."""
+        B, T = idx.shape
+        P = 0 if prompt is None else prompt.shape[0]
+        keep = self._answer_rows(targets, answers_only)  # (B*T,) bool or None
+        if cache is None:
+            self._check_length(P, T)
+            pos, layout, kvs = torch.arange(P, P + T, device=idx.device), Layout(P, B, T), [None] * len(self.transformer.h)
+        else:  # each row's positions, and the keys each token may see, built once for every layer
+            pos, kvs = cache.positions(slot, T), cache.layers  # pos (B, T)
+            layout = Layout(P, B, T, slot=slot, mask=cache.mask(slot, T))
+        x = self.embed(idx, prompt, pos)  # (P + B*T, C)
+        for block, kv in zip(self.transformer.h[:-1], kvs):
+            x = block(x, layout, kv)  # (P + B*T, C)
+        x = self.transformer.h[-1](x, layout.last_block(keep), kvs[-1])  # (B*T, C), or (N, C) kept
+        return self.head(x, targets, keep, B, T)
+
+    def embed(self, idx, prompt, pos):
+        """Token plus position embeddings of the text (positions pos: (T,) or (B, T)), with the prompt's
+        P rows (plus positions 0..P-1) on top: (P + B*T, C)."""
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
+        x = x.view(-1, x.shape[-1])  # (B*T, C)
+        if prompt is None:
+            return x
+        return torch.cat([prompt + self.transformer.wpe(torch.arange(prompt.shape[0], device=idx.device)), x])
+
+    def head(self, x, targets, keep, B, T):
+        """x: the text rows (B*T, C), or the N kept ones -> logits (B, T, vocab) or (N, vocab), and the loss."""
+        logits = self.lm_head(self.transformer.ln_f(x))  # (B*T, vocab) or (N, vocab)
+        if keep is None:
+            logits = logits.view(B, T, -1)  # (B, T, vocab)
+        if targets is None:
+            return logits, None
+        targets = targets.reshape(-1) if keep is None else targets.reshape(-1)[keep]  # (B*T,) or (N,)
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets, ignore_index=-100)
+
+    def _answer_rows(self, targets, answers_only):
+        """answers_only: (B*T,) bool, True where a target is scored; otherwise None (every row)."""
+        if answers_only and targets is None:
+            raise ValueError("answers_only=True needs targets: they say which positions are answers")
+        # Under torch.compile the kept rows would have a data-dependent count (a graph break), so the
+        # compiled step computes every position; the loss is the same, only the logits' shape differs.
+        if not answers_only or torch.compiler.is_compiling():
+            return None
+        return (targets != -100).reshape(-1)  # (B*T,)
 
     def _check_length(self, P, T):
         if P + T > self.config.block_size:
             raise ValueError(f"prompt length {P} + text length {T} = {P + T} exceeds the model's context "
                              f"(block_size {self.config.block_size})")
-
-    def forward(self, idx, targets=None, prompt=None, shared_prefix=True, answers_only=False):
-        """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
-        Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
-        shared_prefix=False runs the literal concatenation instead: the reference the fast path is
-        tested against, and a contender in the benchmark.
-        answers_only=True (with targets): the last block's MLP and the LM head run only at the N
-        positions that have a target, and logits come back as (N, vocab), one row per target in
-        row-major order. Same loss, less work when few positions are scored (prompt tuning scores
-        only the answer tokens): no other position's output can reach the loss."""
-        B, T = idx.shape
-        P = 0 if prompt is None else prompt.shape[0]
-        self._check_length(P, T)
-        if answers_only and targets is None:
-            raise ValueError("answers_only=True needs targets: they say which positions are answers")
-        # Under torch.compile the kept rows would have a data-dependent count (a graph break), so the
-        # compiled step computes every position; the loss is the same, only the logits' shape differs.
-        answers_only = answers_only and not torch.compiler.is_compiling()
-        keep = targets != -100 if answers_only else None  # (B, T) bool or None
-        last = self.config.n_layer - 1
-        tok = self.transformer.wte(idx)  # (B, T, C)
-        if prompt is not None and not shared_prefix:
-            x = torch.cat([prompt[None].expand(B, -1, -1), tok], dim=1)  # (B, P+T, C)
-            x = x + self.transformer.wpe(torch.arange(P + T, device=idx.device))  # (B, P+T, C)
-            keep_all = None if keep is None else F.pad(keep, (P, 0))  # (B, P+T): no prompt position is kept
-            for i, block in enumerate(self.transformer.h):
-                x, _ = block(x, keep=keep_all if i == last else None)
-            x = x[:, P:] if keep is None else x  # (B, T, C) the text positions, or already (N, C)
-        elif prompt is not None:
-            # The shared prefix: the prompt's P rows go through the blocks once, stacked with the batch's
-            # B*T rows (P + B*T rows, not B*(P+T)), so each projection and MLP is one matmul for both.
-            tok = tok + self.transformer.wpe(torch.arange(P, P + T, device=idx.device))  # (B, T, C)
-            x = torch.cat([prompt + self.transformer.wpe(torch.arange(P, device=idx.device)),
-                           tok.view(B * T, -1)])  # (P + B*T, C)
-            for i, block in enumerate(self.transformer.h):
-                x, _ = block(x, keep=keep if i == last else None, packed=(P, B, T))  # last maybe (N, C)
-            x = x[P:].view(B, T, -1) if keep is None else x  # (B, T, C) the text rows, or already (N, C)
-        else:
-            x = tok + self.transformer.wpe(torch.arange(T, device=idx.device))  # (B, T, C)
-            for i, block in enumerate(self.transformer.h):
-                x, _ = block(x, keep=keep if i == last else None)  # (B, T, C), last maybe (N, C)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab) or (N, vocab)
-        loss = None
-        if targets is not None:
-            targets = targets[keep] if answers_only else targets  # (N,) or (B, T)
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
-        return logits, loss
 
     # ---- generation ------------------------------------------------------------------------------
     @torch.no_grad()
@@ -226,23 +238,19 @@ class GPT(nn.Module):
         restricted to the top_k tokens. A row stops after it produces eot_id. Returns a list of B lists
         of new token ids (eot excluded).
 
-        With use_cache (the default) the prompt's keys/values are computed once and shared by every
-        row and every new token, and each row's own keys/values are kept in a KVCache, so each step
-        runs only the B new tokens. use_cache=False recomputes the whole sequence every step (the
-        reference, and the baseline in the benchmark)."""
+        With use_cache (the default) the first pass computes the prompt's keys/values with the batch
+        and keeps them, shared by every row and every new token, and each row's own keys/values in
+        its slots of a KVCache, so each step runs only the B new tokens. use_cache=False recomputes
+        the whole sequence every step (the reference, and the baseline in the benchmark)."""
         B, T = idx.shape
         P = 0 if prompt is None else prompt.shape[0]
         self._check_length(P, T + max_new_tokens)
         lengths = torch.full((B,), T, device=idx.device) if lengths is None else lengths.to(idx.device)
         done = torch.zeros(B, dtype=torch.bool, device=idx.device)
         rows = torch.arange(B, device=idx.device)
-        if use_cache:
-            cache = KVCache(self.prompt_kv(prompt) if prompt is not None else None, B, T + max_new_tokens, self)
-            logits = self._forward_cached(idx, cache)  # (B, T, vocab)
-            cache.lengths = lengths.clone()
-        else:
-            seqs = torch.cat([idx, idx.new_zeros(B, max_new_tokens)], dim=1)  # (B, T+N): room for new tokens
-            logits, _ = self(idx, prompt=prompt)  # (B, T, vocab)
+        cache = KVCache(self, lengths, T, max_new_tokens, P) if use_cache else None
+        seqs = torch.cat([idx, idx.new_zeros(B, max_new_tokens)], dim=1)  # (B, T+N): room for new tokens
+        logits, _ = self(idx, prompt=prompt, cache=cache)  # (B, T, vocab)
         next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position
         new_ids = []  # one (B,) tensor per step; read back once at the end, not token by token
         for step in range(max_new_tokens):
@@ -252,9 +260,8 @@ class GPT(nn.Module):
                 done |= next_id == eot_id
             if done.all() or step == max_new_tokens - 1:
                 break
-            if use_cache:
-                next_logits = self._forward_cached(next_id[:, None], cache)[:, -1]  # (B, vocab)
-                cache.lengths += 1
+            if use_cache:  # only the new tokens, one per row, in the cache's next column
+                next_logits = self(next_id[:, None], cache=cache, slot=T + step)[0][:, -1]  # (B, vocab)
             else:
                 seqs[rows, lengths] = next_id
                 lengths = lengths + 1
@@ -263,60 +270,77 @@ class GPT(nn.Module):
         rows_out = torch.stack(new_ids, dim=1).tolist() if new_ids else [[] for _ in range(B)]  # B lists
         return [row[: row.index(eot_id)] if eot_id in row else row for row in rows_out]
 
-    def _forward_cached(self, idx, cache):
-        """Run new tokens idx (B, T) at each row's current length, through the cache."""
-        P = cache.n_prefix
-        cache.begin(idx.shape[1])  # slots and mask for these T tokens, shared by every layer
-        pos = P + cache.lengths[:, None] + torch.arange(idx.shape[1], device=idx.device)  # (B, T)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
-        for block, layer_cache in zip(self.transformer.h, cache.layers):
-            x, _ = block(x, layer_cache.prefix, layer_cache)  # (B, T, C)
-        return self.lm_head(self.transformer.ln_f(x))  # (B, T, vocab)
-
 
 class KVCache:
-    """Keys and values kept during generation. The prompt's (prefix) keys/values are stored once, at
-    batch size 1, and shared by all rows; each row's text keys/values live in slots 0..max_len-1,
-    slot = the token's position after the prompt. `lengths[b]` is how many slots of row b are valid."""
+    """Keys and values kept during generation, in the style of gpt-fast: buffers made up front, one
+    pair per layer, written at the column the caller passes; the caller builds each step's mask and
+    positions once, from what the cache was made with (nothing in it changes but the buffers).
 
-    def __init__(self, prefixes, batch_size, max_len, model):
-        c = model.config
-        shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)  # (B, nh, S, hs)
-        dev = model.lm_head.weight.device
-        self.n_prefix = 0 if prefixes is None else prefixes[0][0].shape[2]
-        self.lengths = torch.zeros(batch_size, dtype=torch.long, device=dev)
-        self.used = 0  # slots any row may have written: a Python int, so no device sync per token
-        self.layers = [LayerCache(self, None if prefixes is None else prefixes[i], shape)
-                       for i in range(c.n_layer)]
+    Column c holds, in every row, the key of the c-th token fed: columns 0..width-1 the first call's
+    right-padded contexts, then one column per new token. Row b's context is lengths[b] tokens long:
+    its columns lengths[b]..width-1 are padding, never visible to a real token, and its new tokens'
+    positions follow its real context. The prompt's keys and values (the prefix, n_prefix of them)
+    are kept once per layer, at batch size 1, shared by every row: the first call stores them."""
 
-    def begin(self, T):
-        """Before T new tokens per row: their slots lengths[b] .. lengths[b]+T-1, and the mask (B, T, P+S)
-        over the first S = used + T slots: prefix always visible, slot s visible to new token t of
-        row b when s <= lengths[b] + t (older tokens and itself; stale slots stay hidden). Computed
-        once per step, not once per layer; attention only looks at the S slots in use."""
-        B, dev = self.lengths.shape[0], self.lengths.device
-        self.used += T
-        self.slots = self.lengths[:, None] + torch.arange(T, device=dev)  # (B, T)
-        visible = torch.arange(self.used, device=dev)[None, None, :] <= self.slots[:, :, None]  # (B, T, S)
-        self.mask = torch.cat([visible.new_ones(B, T, self.n_prefix), visible], dim=2)  # (B, T, P+S)
+    def __init__(self, model, lengths, width, max_new_tokens, n_prefix):
+        c, weight = model.config, model.lm_head.weight
+        device = weight.device
+        # under autocast the keys come out of the projections in the autocast dtype (bf16 on CUDA)
+        dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else weight.dtype
+        self.lengths, self.width, self.n_prefix = lengths.to(device), width, n_prefix  # lengths (B,)
+        shape = (len(lengths), c.n_head, width + max_new_tokens, c.n_embd // c.n_head)  # (B, nh, S, hs)
+        self.layers = [LayerKV(shape, dtype, device) for _ in range(c.n_layer)]
+
+    def positions(self, slot, T):
+        """(B, T): the positions of T tokens per row fed at columns slot..slot+T-1 (the prompt is 0..P-1)."""
+        col = slot + torch.arange(T, device=self.lengths.device)  # (T,)
+        new = self.lengths[:, None] + (col - self.width)  # (B, T): a new token follows its row's context
+        return self.n_prefix + torch.where(col < self.width, col, new)  # (B, T)
+
+    def mask(self, slot, T):
+        """(B, T, n_prefix + slot + T) bool: may the token at column slot + t of row b see a key? Every
+        prefix key; a column up to its own, unless it is that row's padding."""
+        dev = self.lengths.device
+        col = slot + torch.arange(T, device=dev)  # (T,) the queries' columns
+        key = torch.arange(slot + T, device=dev)  # (S,) the key columns in use
+        real = (key[None] < self.lengths[:, None]) | (key[None] >= self.width)  # (B, S): not padding
+        visible = (key[None, None, :] <= col[None, :, None]) & real[:, None, :]  # (B, T, S)
+        return torch.cat([visible.new_ones(*visible.shape[:2], self.n_prefix), visible], dim=2)
 
 
-class LayerCache:
-    def __init__(self, parent, prefix, shape):
-        self.parent, self.prefix, self.shape = parent, prefix, shape
-        self.k = self.v = None  # (B, nh, S, hs) each, made at the first update in k's dtype (bf16 under autocast)
+class LayerKV:
+    def __init__(self, shape, dtype, device):
+        self.k = torch.zeros(shape, dtype=dtype, device=device)  # (B, nh, S, hs)
+        self.v = torch.zeros(shape, dtype=dtype, device=device)  # (B, nh, S, hs)
+        self.prefix = (None, None)  # the prompt's (k, v), each (1, nh, P, hs), once the first call has run
 
-    def update(self, k, v):
-        """Write new k, v (B, nh, T, hs) at the slots KVCache.begin chose; return the S slots in use,
-        (B, nh, S, hs) each, and the step's mask (B, T, P+S)."""
-        parent = self.parent
-        if self.k is None:
-            self.k = k.new_zeros(self.shape)  # (B, nh, S, hs)
-            self.v = v.new_zeros(self.shape)  # (B, nh, S, hs)
-        rows = torch.arange(k.shape[0], device=k.device)[:, None]  # (B, 1)
-        self.k[rows, :, parent.slots] = k.transpose(1, 2)  # indexed view is (B, T, nh, hs)
-        self.v[rows, :, parent.slots] = v.transpose(1, 2)
-        return self.k[:, :, :parent.used], self.v[:, :, :parent.used], parent.mask
+    def update(self, slot, k, v):
+        """Write k, v (B, nh, T, hs) at columns slot..slot+T-1; return the columns in use, 0..slot+T-1,
+        (B, nh, slot+T, hs) each."""
+        end = slot + k.shape[2]
+        self.k[:, :, slot:end] = k
+        self.v[:, :, slot:end] = v
+        return self.k[:, :, :end], self.v[:, :, :end]
+
+
+def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=False):
+    """THE REFERENCE, not the fast path: the prompt literally concatenated in front of every row, B
+    sequences of P + T positions through the blocks. GPT.forward must give the same logits, loss and
+    prompt gradient (tests/test_model.py); the benchmark times it as a contender. Same returns."""
+    B, T = idx.shape
+    P = prompt.shape[0]
+    model._check_length(P, T)
+    x = torch.cat([prompt[None].expand(B, -1, -1), model.transformer.wte(idx)], dim=1)  # (B, P+T, C)
+    x = x + model.transformer.wpe(torch.arange(P + T, device=idx.device))  # (B, P+T, C)
+    answers = model._answer_rows(targets, answers_only)  # (B*T,) bool or None
+    text = torch.ones(B, T, dtype=torch.bool, device=idx.device) if answers is None else answers.view(B, T)
+    text = F.pad(text, (P, 0)).reshape(-1)  # (B*(P+T),): the text rows the head reads; no prompt position
+    layout = Layout(0, B, P + T)  # no shared prefix: every sequence carries its own copy of the prompt
+    x = x.view(B * (P + T), -1)  # (B*(P+T), C)
+    for block in model.transformer.h[:-1]:
+        x = block(x, layout)  # (B*(P+T), C)
+    x = model.transformer.h[-1](x, layout.last_block(text))  # (B*T, C) or (N, C)
+    return model.head(x, targets, answers, B, T)
 
 
 def _pick(logits, temperature, top_k):

@@ -16,12 +16,14 @@ prompt.pt is one dict of plain data: the tensor, its init and length, the task, 
 and the base's fingerprint and tokenizer hash. Loading it onto another base is refused.
 """
 from contextlib import nullcontext
+from functools import partial
 
 import torch
 import torch.nn as nn
 
 from minprompt.checkpoint import atomic_save, load_file
 from minprompt.errors import UserError
+from minprompt.model import forward_concatenated
 
 INITS = ("random", "vocab", "text", "labels")
 PROMPT_FORMAT = "minprompt-prompt-v1"
@@ -119,9 +121,10 @@ def make_optimizer(soft, lr):
 def tuning_step(model, soft, optimizer, idx, targets, autocast=None, shared_prefix=True):
     """One step of prompt tuning: loss of the frozen model with the prompt in front, backward (the
     gradient reaches only the prompt), clip, update. A non-finite loss is returned without a step.
-    shared_prefix=False takes the literal-concatenation path (the benchmark's second contender)."""
+    shared_prefix=False takes the literal concatenation, the reference (the benchmark's second contender)."""
+    forward = model if shared_prefix else partial(forward_concatenated, model)
     with autocast or nullcontext():
-        _, loss = model(idx, targets, prompt=soft(), shared_prefix=shared_prefix, answers_only=True)
+        _, loss = forward(idx, targets, prompt=soft(), answers_only=True)
     if torch.isfinite(loss):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -300,6 +300,12 @@ def evaluate(model, prompt, task, tokenizer, split, examples, device="cpu", gene
     return metrics
 
 
+def selection_score(task, metrics):
+    """What picks the best prompt on validation, higher is better: accuracy for classification; for
+    generation minus the answer loss (evaluate(..., generate=False) does not decode)."""
+    return metrics["accuracy"] if task.kind == "classification" else -metrics["loss"]
+
+
 def words(text):
     return re.findall(r"[a-z']+|[!?]", text.lower())
 

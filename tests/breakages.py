@@ -20,7 +20,15 @@ TUNE, GEN, TRAIN = "tests/test_tune_prompt.py", "tests/test_generation.py", "tes
 # (what the breakage does, file, the line as it is, the line broken, the tests that should catch it)
 BREAKAGES = [
     ("the KV cache is never told the rows' lengths", "minprompt/model.py",
-     "cache.lengths = lengths.clone()", "cache.lengths = torch.full_like(lengths, T)", [GEN]),
+     "KVCache(self, lengths, T, max_new_tokens, P)", "KVCache(self, torch.full_like(lengths, T), T, max_new_tokens, P)", [GEN]),
+    ("the cache shows a row its own padding", "minprompt/model.py",
+     "real = (key[None] < self.lengths[:, None]) | (key[None] >= self.width)",
+     "real = (key[None] < self.width) | (key[None] >= self.width)", [GEN, "tests/test_model.py"]),
+    ("new tokens' positions ignore the row's real length", "minprompt/model.py",
+     "new = self.lengths[:, None] + (col - self.width)", "new = col.expand(len(self.lengths), -1)", [GEN, "tests/test_model.py"]),
+    ("the last block keeps the prompt's rows as text", "minprompt/model.py",
+     "return self.kept_text(x[self.n_prompt:]) if self.text_only else x", "return self.kept_text(x[:x.shape[0] - self.n_prompt]) if self.text_only else x",
+     ["tests/test_model.py"]),
     ("the first new token comes from the last column, not each row's last real token", "minprompt/model.py",
      "next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position",
      "next_logits = logits[:, -1]", [GEN]),

@@ -19,7 +19,7 @@ import torch
 from conftest import run_script
 from minprompt.attention import attention
 from minprompt.device import autocast_for
-from minprompt.model import GPT, preset
+from minprompt.model import GPT, forward_concatenated, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -79,7 +79,7 @@ def test_shared_prefix_on_cuda_matches_fp64_concatenation(autocast):
     with autocast_for(CUDA) if autocast else nullcontext():  # tune_prompt.py's bf16 autocast
         logits, loss = gpu(idx.to(CUDA), targets.to(CUDA), prompt=prompt)
     loss.backward()
-    ref_logits, ref_loss = ref(idx, targets, prompt=prompt64, shared_prefix=False)
+    ref_logits, ref_loss = forward_concatenated(ref, idx, targets, prompt=prompt64)
     ref_loss.backward()
     tol = 2e-2 if autocast else 1e-4  # bf16 keeps 8 bits of mantissa; fp32 lands far under 1e-4
     assert rel_err(logits, ref_logits) < tol

@@ -1,11 +1,13 @@
 """GPT: architecture facts, causality, batch independence, the loss convention, the shared-prefix
 fast path against explicit concatenation, and cached generation against recomputation."""
+from functools import partial
+
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from minprompt.model import GPT, PRESETS, preset
+from minprompt.model import GPT, PRESETS, forward_concatenated, preset
 
 V = 97
 
@@ -89,14 +91,15 @@ def test_shared_prefix_equals_concatenation(B, T, P, impl, n_pad, seed):
     results = []
     for shared in (True, False):
         for answers_only in (False, True):  # answers_only: logits only at the targets, same loss
-            logits, loss = model(idx, targets, prompt=prompt, shared_prefix=shared, answers_only=answers_only)
+            forward = model if shared else partial(forward_concatenated, model)
+            logits, loss = forward(idx, targets, prompt=prompt, answers_only=answers_only)
             (grad,) = torch.autograd.grad(loss, prompt)
             results.append((logits if answers_only else logits[targets != -100], loss, grad))
     reference = results[2]  # literal concatenation, every position computed
     for other in results:
         for fast, ref in zip(other, reference):
             torch.testing.assert_close(fast, ref)
-    torch.testing.assert_close(model(idx, prompt=prompt)[0], model(idx, prompt=prompt, shared_prefix=False)[0])
+    torch.testing.assert_close(model(idx, prompt=prompt)[0], forward_concatenated(model, idx, prompt=prompt)[0])
 
 
 def _right_padded(seqs):

@@ -274,11 +274,19 @@ def test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prom
 
 def test_nan_loss_stops_and_keeps_the_best_prompt(tiny_base, tmp_path):
     base, _ = tiny_base
-    out = tmp_path / "out"
-    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path)), "--out", str(out),
+    out, task = tmp_path / "out", tiny_task(tmp_path)
+    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out),
                         "--lr", "1e30", "--eval-every", "1", "--steps", "5", "--batch-size", "4", "--n-prompt", "4")
     user_error(result, "loss became nan at step 2; the best prompt so far (step 1) is in", out / "prompt.pt")
     assert torch.isfinite(load_prompt(out / "prompt.pt")["prompt"]).all()
+    # --overwrite that fails before its first save: the prompt already there is untouched, and said so
+    before = (out / "prompt.pt").read_bytes()
+    again = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out),
+                       "--lr", "1e30", "--eval-every", "3", "--steps", "5", "--batch-size", "4", "--n-prompt", "4",
+                       "--overwrite")
+    user_error(again, f"loss became nan at step 2; the prompt that was in {out / 'prompt.pt'} is unchanged",
+               out / "prompt.pt")
+    assert (out / "prompt.pt").read_bytes() == before
 
 
 def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
@@ -304,7 +312,9 @@ def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
     finally:
         proc.kill()  # no-op once it has exited; never leave a 100,000-step run behind
     assert proc.returncode == 2 and "Traceback" not in err, err
-    assert "is saved; --resume continues" in err.strip().splitlines()[-1]
+    assert err.strip().splitlines()[-1].endswith(f"the best prompt so far (step {load_prompt(out / 'prompt.pt')['steps']}) "
+                                                 f"is in {out / 'prompt.pt'} ({out / 'prompt.pt'}): run again with "
+                                                 "--resume to continue from it")
     assert not (out / "results.json").exists()  # the finished run's results no longer describe prompt.pt
     saved = load_prompt(out / "prompt.pt")
     resumed = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", *QUICK)
