@@ -14,6 +14,8 @@ on CUDA), so one contender's caches never count against another.
   (the `hf` extra; "skipped" without it). Classification-style batches: the loss is on the last two
   tokens, the same positions for every contender.
 - infer: a forward pass with the prompt (what rank classification costs), examples/s.
+- bank: the same forward with the rows' prompts drawn from a bank of 4 (four tasks mixed in one batch),
+  against one prompt for every row and against four separate batches.
 - generate: greedy generation of --new-tokens tokens, tokens/s: our KV cache (prompt K/V computed once
   and shared), no cache (the whole sequence recomputed each step), and transformers `generate` + PEFT.
 - pretrain: train_base.py's step on the preset (all weights trained), tokens/s, and MFU: achieved
@@ -138,6 +140,29 @@ def ours_infer(args, device, P, shared):
     def infer():
         with torch.no_grad(), autocast:
             forward(idx, targets, prompt=prompt, answers_only=True)
+    return infer
+
+
+def ours_bank(args, device, P, mode, K=4):
+    """The classification forward over one batch with K tasks' prompts: "one" every row under one prompt
+    (the speed to match), "bank" the rows mixed over K prompts in one pass, "separate" K passes of B/K rows."""
+    model = frozen_model(args, device)
+    bank = torch.randn(K, P, model.config.n_embd, device=device) * 0.02  # (K, P, C)
+    idx, _ = class_batch(args, device)
+    targets = torch.full_like(idx, -100)
+    targets[:, -1] = 0  # the answer position: the last one
+    ix = torch.arange(idx.shape[0], device=device) % K  # (B,) interleaved tasks
+    autocast = autocast_for(device)
+
+    def infer():
+        with torch.no_grad(), autocast:
+            if mode == "one":
+                model(idx, targets, prompt=bank[0], answers_only=True)
+            elif mode == "bank":
+                model(idx, targets, prompt=bank, prompt_index=ix, answers_only=True)
+            else:
+                for k in range(K):
+                    model(idx[ix == k], targets[ix == k], prompt=bank[k], answers_only=True)
     return infer
 
 
@@ -324,6 +349,15 @@ def memory_section(args, device, lines, P):
     return mem
 
 
+def bank_section(args, device, lines, P, K=4):
+    fns = {"one prompt for every row": ours_bank(args, device, P, "one", K),
+           f"{K} prompts mixed in one batch (bank)": ours_bank(args, device, P, "bank", K),
+           f"{K} separate batches, one per prompt": ours_bank(args, device, P, "separate", K)}
+    rates = interleaved(fns, args.batch_size, device, args.reps, calls=3 if device.type == "cpu" else 20)
+    return table(lines, f"Mixed-task classification forward, P={P}, batch {args.batch_size} x {args.text_len} tokens",
+                 "examples/s", rates, "one prompt for every row")
+
+
 def generate_section(args, device, lines, P):
     fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
            "minprompt no cache": ours_generate(args, device, P, False)}
@@ -370,7 +404,7 @@ def parse_args(argv=None):
     p.add_argument("--new-tokens", type=int, default=128, help="tokens generated per row (default: %(default)s)")
     p.add_argument("--pretrain-batch", type=int, default=16, help="pretraining batch (default: %(default)s)")
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per contender (default: %(default)s)")
-    p.add_argument("--sections", default="train,memory,infer,generate,pretrain",
+    p.add_argument("--sections", default="train,memory,infer,bank,generate,pretrain",
                    help="which parts to run, comma-separated (default: all)")
     p.add_argument("--json", default="out/bench.json", help="where to write the results (default: %(default)s)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)  # internal: one memory measurement
@@ -412,6 +446,8 @@ def main(argv=None):
     if "infer" in sections:
         results["infer"] = three_way(args, device, lines, "Classification forward", ours_infer, peft_infer,
                                      args.prompt_lengths[0])
+    if "bank" in sections:
+        results["bank"] = bank_section(args, device, lines, args.prompt_lengths[0])
     if "generate" in sections:
         results["generate"] = generate_section(args, device, lines, args.prompt_lengths[0])
     if "pretrain" in sections:

@@ -64,13 +64,23 @@ class Layout:
 
     Cached generation adds `slot` and `mask`: the cache column the text rows' keys and values go to
     (column slot + t for token t of every row), and which keys each text row may see."""
-    n_prompt: int  # P prompt rows on top (0: no prompt)
+    n_prompt: int  # P rows per prompt (0: no prompt)
     batch: int  # B
     length: int  # T text rows per sequence
+    n_prompts: int = 1  # K prompts on top, K*P rows (K > 1: a prompt bank, one prompt per sequence)
+    prompt_index: torch.Tensor | None = None  # (B,) long: each sequence's prompt (None: all use prompt 0)
     slot: int = 0  # generation only: the cache column of each row's first token here
     mask: torch.Tensor | None = None  # (B, T, P + S) bool, generation only: keys each text row may see
     text_only: bool = False  # the last block: no later block needs the prompt's rows
     keep: torch.Tensor | None = None  # with text_only, (B*T,) bool: only the rows the loss reads
+
+    @property
+    def prompt_rows(self):
+        return self.n_prompts * self.n_prompt  # K*P
+
+    def each_row(self, t):
+        """t: (K, ...) one entry per prompt -> (B, ...) each sequence's own, or t itself (K = 1, broadcast)."""
+        return t if self.prompt_index is None else t[self.prompt_index]
 
     def last_block(self, keep):
         return replace(self, text_only=True, keep=keep)
@@ -81,7 +91,7 @@ class Layout:
 
     def out_rows(self, x):
         """x: (P + B*T, C) -> the rows a block passes on: all of them, or in the last block the kept text rows."""
-        return self.kept_text(x[self.n_prompt:]) if self.text_only else x
+        return self.kept_text(x[self.prompt_rows:]) if self.text_only else x
 
 
 class CausalSelfAttention(nn.Module):
@@ -97,15 +107,15 @@ class CausalSelfAttention(nn.Module):
         return t.view(B, T, self.n_head, t.shape[1] // self.n_head).transpose(1, 2)
 
     def forward(self, x, layout, kv=None):
-        """x: (P + B*T, C) laid out as `layout` says; kv: this layer's KVCache during generation.
-        The prompt's rows attend causally among themselves (as one sequence: they never see the text);
-        each text row attends to [the prompt's P keys, its own sequence's keys up to itself].
+        """x: (K*P + B*T, C) laid out as `layout` says; kv: this layer's KVCache during generation.
+        Each prompt's rows attend causally among themselves (K sequences: they never see the text);
+        each text row attends to [its prompt's P keys, its own sequence's keys up to itself].
         Returns the rows layout.out_rows names, after the output projection."""
-        P, B, T, C = layout.n_prompt, layout.batch, layout.length, x.shape[1]
-        q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (P + B*T, C): one matmul for prompt and text
-        pq, pk, pv = (self.heads(t[:P], 1, P) for t in (q, k, v))  # (1, nh, P, hs)
-        q, k, v = (self.heads(t[P:], B, T) for t in (q, k, v))  # (B, nh, T, hs)
-        prefix = (pk, pv) if P else (None, None)
+        K, P, B, T, C = layout.n_prompts, layout.n_prompt, layout.batch, layout.length, x.shape[1]
+        q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (K*P + B*T, C): one matmul for prompts and text
+        pq, pk, pv = (self.heads(t[:K * P], K, P) for t in (q, k, v))  # (K, nh, P, hs)
+        q, k, v = (self.heads(t[K * P:], B, T) for t in (q, k, v))  # (B, nh, T, hs)
+        prefix = (layout.each_row(pk), layout.each_row(pv)) if P else (None, None)  # (1 or B, nh, P, hs)
         if kv is not None:  # generation: the first pass stores the prompt's keys, every pass its text keys
             if P:
                 kv.prefix = prefix
@@ -116,9 +126,9 @@ class CausalSelfAttention(nn.Module):
         if layout.text_only:
             return self.c_proj(layout.kept_text(y))  # (B*T, C) or (N, C)
         if P:
-            y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(P, C)  # (P, C)
-            y = torch.cat([y_prompt, y])  # (P + B*T, C)
-        return self.c_proj(y)  # (P + B*T, C)
+            y_prompt = attention(pq, pk, pv, impl=impl).transpose(1, 2).reshape(K * P, C)  # (K*P, C)
+            y = torch.cat([y_prompt, y])  # (K*P + B*T, C)
+        return self.c_proj(y)  # (K*P + B*T, C)
 
 
 class MLP(nn.Module):
@@ -140,7 +150,7 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(self, x, layout, kv=None):
-        """x: (P + B*T, C) -> (P + B*T, C); in the last block only the kept text rows: (N, C)."""
+        """x: (K*P + B*T, C) -> the same rows; in the last block only the kept text rows: (N, C)."""
         x = layout.out_rows(x) + self.attn(self.ln_1(x), layout, kv)  # attention reads every row
         return x + self.mlp(self.ln_2(x))
 
@@ -171,38 +181,54 @@ class GPT(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())  # the tied embedding counts once
 
-    def forward(self, idx, targets=None, prompt=None, answers_only=False, cache=None, slot=0):
+    def forward(self, idx, targets=None, prompt=None, answers_only=False, cache=None, slot=0, prompt_index=None):
         """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
         Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
         answers_only=True (with targets): the last block's MLP and the LM head run only at the N
         positions that have a target, and logits come back as (N, vocab), one row per target in
         row-major order. Same loss, less work when few positions are scored (prompt tuning scores
         only the answer tokens): no other position's output can reach the loss.
+        A prompt bank: prompt (K, P, C) and prompt_index (B,) long; row b then behaves exactly as if
+        prompt[prompt_index[b]] were concatenated in front of it, and each prompt runs once.
         cache, slot: generation (see generate): the KVCache, and the cache column where this call's
         tokens go (slot + t for token t); the first call, at slot 0, passes the prompt."""
         B, T = idx.shape
-        P = 0 if prompt is None else prompt.shape[0]
+        bank = self._bank(prompt, prompt_index, B)  # (K, P, C) or None
+        K, P = (1, 0) if bank is None else bank.shape[:2]
         keep = self._answer_rows(targets, answers_only)  # (B*T,) bool or None
         if cache is None:
             self._check_length(P, T)
-            pos, layout, kvs = torch.arange(P, P + T, device=idx.device), Layout(P, B, T), [None] * len(self.transformer.h)
+            pos, kvs = torch.arange(P, P + T, device=idx.device), [None] * len(self.transformer.h)  # pos (T,)
+            layout = Layout(P, B, T, K, prompt_index)
         else:  # each row's positions, and the keys each token may see, built once for every layer
             pos, kvs = cache.positions(slot, T), cache.layers  # pos (B, T)
-            layout = Layout(P, B, T, slot=slot, mask=cache.mask(slot, T))
-        x = self.embed(idx, prompt, pos)  # (P + B*T, C)
+            layout = Layout(P, B, T, K, prompt_index, slot=slot, mask=cache.mask(slot, T))
+        x = self.embed(idx, bank, pos)  # (K*P + B*T, C)
         for block, kv in zip(self.transformer.h[:-1], kvs):
-            x = block(x, layout, kv)  # (P + B*T, C)
+            x = block(x, layout, kv)  # (K*P + B*T, C)
         x = self.transformer.h[-1](x, layout.last_block(keep), kvs[-1])  # (B*T, C), or (N, C) kept
         return self.head(x, targets, keep, B, T)
 
-    def embed(self, idx, prompt, pos):
-        """Token plus position embeddings of the text (positions pos: (T,) or (B, T)), with the prompt's
-        P rows (plus positions 0..P-1) on top: (P + B*T, C)."""
+    def embed(self, idx, bank, pos):
+        """Token plus position embeddings of the text (positions pos: (T,) or (B, T)), with the K prompts'
+        rows (each plus positions 0..P-1) on top: (K*P + B*T, C)."""
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
         x = x.view(-1, x.shape[-1])  # (B*T, C)
-        if prompt is None:
+        if bank is None:
             return x
-        return torch.cat([prompt + self.transformer.wpe(torch.arange(prompt.shape[0], device=idx.device)), x])
+        prompts = bank + self.transformer.wpe(torch.arange(bank.shape[1], device=idx.device))  # (K, P, C)
+        return torch.cat([prompts.view(-1, x.shape[-1]), x])  # (K*P + B*T, C)
+
+    def _bank(self, prompt, prompt_index, B):
+        """prompt (P, C) -> (1, P, C); a bank (K, P, C) needs prompt_index (B,) with values in 0..K-1."""
+        if prompt is None or prompt.dim() == 2:
+            if prompt_index is not None:
+                raise ValueError("prompt_index needs a prompt bank: prompt of shape (K, P, n_embd)")
+            return None if prompt is None else prompt[None]
+        if prompt_index is None or prompt_index.shape != (B,):
+            raise ValueError(f"a prompt bank of {prompt.shape[0]} prompts needs prompt_index of shape ({B},), one "
+                             f"prompt per row, got {None if prompt_index is None else tuple(prompt_index.shape)}")
+        return prompt  # (K, P, C); an index out of range fails in the gather, as any index would
 
     def head(self, x, targets, keep, B, T):
         """x: the text rows (B*T, C), or the N kept ones -> logits (B, T, vocab) or (N, vocab), and the loss."""
@@ -232,25 +258,25 @@ class GPT(nn.Module):
     # ---- generation ------------------------------------------------------------------------------
     @torch.no_grad()
     def generate(self, idx, max_new_tokens, prompt=None, lengths=None, temperature=0.0, top_k=None,
-                 eot_id=None, use_cache=True):
+                 eot_id=None, use_cache=True, prompt_index=None):
         """Continue each row of idx (B, T), right-padded, with row b's real length lengths[b] (default T).
         temperature 0 is greedy; otherwise sample from softmax(logits / temperature), optionally
         restricted to the top_k tokens. A row stops after it produces eot_id. Returns a list of B lists
-        of new token ids (eot excluded).
+        of new token ids (eot excluded). A prompt bank (K, P, C) with prompt_index (B,): each row its own prompt.
 
         With use_cache (the default) the first pass computes the prompt's keys/values with the batch
         and keeps them, shared by every row and every new token, and each row's own keys/values in
         its slots of a KVCache, so each step runs only the B new tokens. use_cache=False recomputes
         the whole sequence every step (the reference, and the baseline in the benchmark)."""
         B, T = idx.shape
-        P = 0 if prompt is None else prompt.shape[0]
+        P = 0 if prompt is None else prompt.shape[-2]
         self._check_length(P, T + max_new_tokens)
         lengths = torch.full((B,), T, device=idx.device) if lengths is None else lengths.to(idx.device)
         done = torch.zeros(B, dtype=torch.bool, device=idx.device)
         rows = torch.arange(B, device=idx.device)
         cache = KVCache(self, lengths, T, max_new_tokens, P) if use_cache else None
         seqs = torch.cat([idx, idx.new_zeros(B, max_new_tokens)], dim=1)  # (B, T+N): room for new tokens
-        logits, _ = self(idx, prompt=prompt, cache=cache)  # (B, T, vocab)
+        logits, _ = self(idx, prompt=prompt, cache=cache, prompt_index=prompt_index)  # (B, T, vocab)
         next_logits = logits[rows, lengths - 1]  # (B, vocab): each row's last real position
         new_ids = []  # one (B,) tensor per step; read back once at the end, not token by token
         for step in range(max_new_tokens):
@@ -265,7 +291,7 @@ class GPT(nn.Module):
             else:
                 seqs[rows, lengths] = next_id
                 lengths = lengths + 1
-                logits, _ = self(seqs[:, :int(lengths.max())], prompt=prompt)  # (B, T', vocab)
+                logits, _ = self(seqs[:, :int(lengths.max())], prompt=prompt, prompt_index=prompt_index)  # (B, T', vocab)
                 next_logits = logits[rows, lengths - 1]  # (B, vocab)
         rows_out = torch.stack(new_ids, dim=1).tolist() if new_ids else [[] for _ in range(B)]  # B lists
         return [row[: row.index(eot_id)] if eot_id in row else row for row in rows_out]
@@ -323,14 +349,16 @@ class LayerKV:
         return self.k[:, :, :end], self.v[:, :, :end]
 
 
-def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=False):
+def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=False, prompt_index=None):
     """THE REFERENCE, not the fast path: the prompt literally concatenated in front of every row, B
     sequences of P + T positions through the blocks. GPT.forward must give the same logits, loss and
-    prompt gradient (tests/test_model.py); the benchmark times it as a contender. Same returns."""
+    prompt gradient (tests/test_model.py); the benchmark times it as a contender. Same arguments and
+    returns (a bank (K, P, C): row b gets prompt[prompt_index[b]])."""
     B, T = idx.shape
-    P = prompt.shape[0]
+    P = prompt.shape[-2]
     model._check_length(P, T)
-    x = torch.cat([prompt[None].expand(B, -1, -1), model.transformer.wte(idx)], dim=1)  # (B, P+T, C)
+    rows = prompt[prompt_index] if prompt.dim() == 3 else prompt[None].expand(B, -1, -1)  # (B, P, C)
+    x = torch.cat([rows, model.transformer.wte(idx)], dim=1)  # (B, P+T, C)
     x = x + model.transformer.wpe(torch.arange(P + T, device=idx.device))  # (B, P+T, C)
     answers = model._answer_rows(targets, answers_only)  # (B*T,) bool or None
     text = torch.ones(B, T, dtype=torch.bool, device=idx.device) if answers is None else answers.view(B, T)

@@ -185,3 +185,56 @@ def test_prompt_tuning_step_compiles_without_graph_breaks():
     _, ref = model(idx, targets, prompt=prompt, answers_only=True)
     torch.testing.assert_close(loss, ref)
     assert torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 5), st.integers(1, 10), st.sampled_from(["sdpa", "math"]),
+       st.integers(0, 2 ** 16))
+def test_a_prompt_bank_equals_each_row_concatenated_with_its_own_prompt(K, P, B, T, impl, seed):
+    """A bank (K, P, C) with prompt_index (B,): repeats and unused prompts included. Logits, loss and the
+    bank's gradient equal the literal concatenation of each row's prompt; each row's logits equal that row
+    run alone with its prompt; a prompt no row uses gets no gradient."""
+    model = tiny(impl)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(V, (B, T), generator=g)
+    targets = torch.randint(V, (B, T), generator=g)
+    targets[:, 1:][torch.rand(B, T - 1, generator=g) < 0.3] = -100  # holes, as around answers
+    bank = torch.randn(K, P, 64, generator=g, dtype=torch.float64, requires_grad=True)
+    ix = torch.randint(K, (B,), generator=g)
+    for answers_only in (False, True):
+        results = []
+        for forward in (model, partial(forward_concatenated, model)):
+            logits, loss = forward(idx, targets, prompt=bank, prompt_index=ix, answers_only=answers_only)
+            results.append((logits, loss, *torch.autograd.grad(loss, bank)))
+        for fast, ref in zip(*results):
+            torch.testing.assert_close(fast, ref)
+        unused = [k for k in range(K) if k not in ix.tolist()]
+        assert (results[0][2][unused] == 0).all()
+    logits, _ = model(idx, prompt=bank, prompt_index=ix)  # (B, T, V)
+    for b in range(B):
+        torch.testing.assert_close(logits[b:b + 1], model(idx[b:b + 1], prompt=bank[ix[b]])[0])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.lists(st.integers(0, V - 1), min_size=1, max_size=10), min_size=1, max_size=4),
+       st.integers(1, 3), st.integers(1, 6), st.integers(1, 10), st.integers(0, 2 ** 16))
+def test_cached_generation_with_a_bank_equals_each_row_alone(seqs, K, P, n_new, seed):
+    model = tiny()
+    g = torch.Generator().manual_seed(seed)
+    bank = torch.randn(K, P, 64, generator=g, dtype=torch.float64)
+    ix = torch.randint(K, (len(seqs),), generator=g)
+    idx, lengths = _right_padded(seqs)
+    eot_id = seed % V
+    expected = [_greedy_one_by_one(model, s, n_new, bank[ix[i]], eot_id) for i, s in enumerate(seqs)]
+    for use_cache in (True, False):
+        assert model.generate(idx, n_new, prompt=bank, prompt_index=ix, lengths=lengths, eot_id=eot_id,
+                              use_cache=use_cache) == expected
+
+
+def test_a_bank_without_an_index_and_an_index_without_a_bank_are_refused():
+    model = tiny()
+    idx = torch.randint(V, (2, 5))
+    with pytest.raises(ValueError, match=r"a prompt bank of 3 prompts needs prompt_index of shape \(2,\)"):
+        model(idx, prompt=torch.zeros(3, 4, 64, dtype=torch.float64))
+    with pytest.raises(ValueError, match="prompt_index needs a prompt bank"):
+        model(idx, prompt=torch.zeros(4, 64, dtype=torch.float64), prompt_index=torch.zeros(2, dtype=torch.long))
