@@ -3,11 +3,16 @@
     python -m minprompt.predict --prompt out/sentiment/prompt.pt "The movie was fantastic" "This movie was terrible"
     echo "The soup was cold and bland." | python -m minprompt.predict --prompt out/sentiment/prompt.pt
     python -m minprompt.predict --prompt out/describe/prompt.pt "name: Aurora | category: lamp | ... | style: luxury"
+    python -m minprompt.predict --prompt out/sentiment/prompt.pt --prompt out/topic/prompt.pt "The match went to penalties"
 
 Prints one line per input: `label<TAB>text` for classification, `generated text<TAB>input` for
 generation, with any newline or tab inside a text written as \\n or \\t so that each input stays one
 line; or, with --jsonl, one JSON object per input: {"input": ..., "output": ...}. The base is the one
 whose path the prompt file records, or --base. A prompt is refused on a base with another fingerprint.
+
+Several --prompt files (tasks trained on the same base): every input goes through every task, in
+batched passes that mix the tasks' rows (a prompt bank: each prompt runs once per batch); a header
+line names the columns, one per prompt, then the input; --jsonl gives "output" as {task: output}.
 """
 import argparse
 import json
@@ -26,35 +31,56 @@ from minprompt.tasks import Task, encode_split
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("texts", nargs="*", help="inputs; with none, one input per line is read from stdin")
-    p.add_argument("--prompt", required=True, help="prompt.pt written by tune_prompt.py")
-    p.add_argument("--base", default=None, help="base checkpoint (default: the path stored in the prompt file)")
+    p.add_argument("--prompt", action="append", required=True,
+                   help="prompt.pt written by tune_prompt.py; repeat it to run several tasks on every input")
+    p.add_argument("--base", default=None, help="base checkpoint (default: the path stored in the (first) prompt file)")
     p.add_argument("--max-new-tokens", type=int, default=80, help="generation length limit (default: %(default)s)")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
     p.add_argument("--jsonl", action="store_true", help='print {"input": ..., "output": ...} per line instead of TSV')
     args = p.parse_args(argv)
     check_positive(args, "max_new_tokens")
 
-    ck = load_prompt(args.prompt)
+    cks = [load_prompt(path) for path in args.prompt]
     device = pick_device(args.device)
-    if not (args.base or ck.get("base_path")):
-        raise UserError("prompt file does not say which base it was trained on", args.prompt, "pass --base")
-    model, tokenizer = load_base(args.base or ck["base_path"], device)
-    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), args.prompt, model.config.n_embd)
+    if not (args.base or cks[0].get("base_path")):
+        raise UserError("prompt file does not say which base it was trained on", args.prompt[0], "pass --base")
+    model, tokenizer = load_base(args.base or cks[0]["base_path"], device)
+    for path, ck in zip(args.prompt, cks):  # every prompt must belong to this one base
+        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise UserError("no input texts", None, "pass texts as arguments or one per line on stdin")
-    prompt = ck["prompt"].to(device)
-    task = Task(ck["task"], "", ck["kind"], ck["template"], labels=ck["labels"])
-    key = task.field
-    examples, n_cut = encode_split(task, tokenizer, [{key: t} for t in texts], model.config.block_size - prompt.shape[0])
-    if n_cut:
-        print(f"note: {n_cut} inputs longer than the context were cut from the left", file=sys.stderr)
-    contexts = [c for c, _ in examples]
+    jobs = []  # (task, prompt, encoded contexts), one per prompt file
+    for ck in cks:
+        task = Task(ck["task"], "", ck["kind"], ck["template"], labels=ck["labels"])
+        budget = model.config.block_size - ck["prompt"].shape[0]
+        examples, n_cut = encode_split(task, tokenizer, [{task.field: t} for t in texts], budget)
+        if n_cut:
+            print(f"note: {n_cut} inputs longer than the context were cut from the left ({task.name})", file=sys.stderr)
+        jobs.append((task, ck["prompt"].to(device), [c for c, _ in examples]))
     with torch.no_grad():
-        outputs = tasks.predict(model, prompt, tokenizer, task, contexts, args.max_new_tokens, device=device)
-    for out, text in zip(outputs, texts):
-        print(json.dumps({"input": text, "output": out}, ensure_ascii=False) if args.jsonl
-              else f"{one_line(out)}\t{one_line(text)}")
+        outputs = tasks.predict_mixed(model, jobs, tokenizer, args.max_new_tokens, device=device)
+    print_outputs(texts, column_names(args.prompt, cks), outputs, args.jsonl)
+
+
+def column_names(paths, cks):
+    """Each prompt's column: its task's name, or its file when two prompts share a task."""
+    names = [ck["task"] for ck in cks]
+    return [n if names.count(n) == 1 else path for n, path in zip(names, paths)]
+
+
+def print_outputs(texts, names, outputs, jsonl):
+    """One line per input. One prompt: `output<TAB>input` or {"input", "output"}; several: a header line,
+    then a column per prompt before the input, or {"input", "output": {column: output}}."""
+    if len(names) > 1 and not jsonl:
+        print("\t".join([*names, "input"]))
+    for i, text in enumerate(texts):
+        row = [out[i] for out in outputs]
+        if jsonl:
+            output = row[0] if len(row) == 1 else dict(zip(names, row))
+            print(json.dumps({"input": text, "output": output}, ensure_ascii=False))
+        else:
+            print("\t".join(one_line(x) for x in [*row, text]))
 
 
 def one_line(text):

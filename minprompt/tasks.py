@@ -201,11 +201,11 @@ def train_batches(examples, batch_size, seed):
 
 
 # ---- evaluation ------------------------------------------------------------------------------------
-def answer_logprob(model, idx, targets, prompt):
+def answer_logprob(model, idx, targets, prompt, prompt_index=None):
     """Sum of log p(answer tokens) for each row: (B,). Logits are computed only at the answer
-    positions (answers_only), one row per answer token in row-major order."""
+    positions (answers_only), one row per answer token in row-major order. (A prompt bank: see GPT.forward.)"""
     keep = targets != -100  # (B, T)
-    logits, _ = model(idx, targets, prompt=prompt, answers_only=True)  # (N, vocab)
+    logits, _ = model(idx, targets, prompt=prompt, answers_only=True, prompt_index=prompt_index)  # (N, vocab)
     picked = F.log_softmax(logits.float(), dim=-1).gather(-1, targets[keep][:, None])[:, 0]  # (N,)
     rows = keep.nonzero()[:, 0]  # (N,): the row of each answer token
     return torch.zeros(idx.shape[0], device=picked.device).index_add_(0, rows, picked)  # (B,)
@@ -260,16 +260,20 @@ def answer_loss(model, prompt, examples, batch_size=64, device="cpu"):
 
 
 @torch.no_grad()
-def generate_texts(model, prompt, tokenizer, contexts, max_new_tokens=80, batch_size=32, device="cpu"):
-    """Greedy continuations of each context, cut at end-of-text."""
+def generate_texts(model, prompt, tokenizer, contexts, max_new_tokens=80, batch_size=32, device="cpu",
+                   prompt_index=None):
+    """Greedy continuations of each context, cut at end-of-text. With a prompt bank (K, P, C),
+    prompt_index lists each context's prompt."""
     outputs = []
-    P = 0 if prompt is None else prompt.shape[0]
+    P = 0 if prompt is None else prompt.shape[-2]
     max_new_tokens = min(max_new_tokens, model.config.block_size - P - max(len(c) for c in contexts))
     for start in range(0, len(contexts), batch_size):
         chunk = contexts[start: start + batch_size]
         idx, _ = make_batch([(c, [0]) for c in chunk], device)  # right-padded contexts
         lengths = torch.tensor([len(c) for c in chunk])
-        for ids in model.generate(idx, max_new_tokens, prompt=prompt, lengths=lengths, eot_id=tokenizer.eot_id):
+        ix = None if prompt_index is None else torch.tensor(prompt_index[start: start + batch_size], device=device)
+        for ids in model.generate(idx, max_new_tokens, prompt=prompt, lengths=lengths, eot_id=tokenizer.eot_id,
+                                  prompt_index=ix):
             outputs.append(tokenizer.decode(ids).strip())
     return outputs
 
@@ -279,6 +283,39 @@ def predict(model, prompt, tokenizer, task, contexts, max_new_tokens=80, device=
     if task.kind == "classification":
         return [task.labels[i] for i in classify(model, prompt, tokenizer, task, contexts, device=device)]
     return generate_texts(model, prompt, tokenizer, contexts, max_new_tokens, device=device)
+
+
+@torch.no_grad()
+def predict_mixed(model, jobs, tokenizer, max_new_tokens=80, batch_size=64, device="cpu"):
+    """Several tasks on one frozen base at once. jobs: [(task, prompt (P, C), encoded contexts)];
+    returns each job's outputs, as predict() would give them. Jobs whose prompts have one length and
+    whose tasks one kind share a prompt bank: each (job, context) pair is a row under its job's prompt
+    (prompt_index), so one batched pass serves any mix of tasks, each prompt computed once per batch."""
+    outputs, groups = [None] * len(jobs), {}
+    for j, (task, prompt, _) in enumerate(jobs):
+        groups.setdefault((prompt.shape[0], task.kind), []).append(j)
+    for (_, kind), members in groups.items():
+        bank = torch.stack([jobs[j][1] for j in members])  # (K, P, C)
+        index = [k for k, j in enumerate(members) for _ in jobs[j][2]]  # each row's prompt
+        contexts = [c for j in members for c in jobs[j][2]]
+        if kind == "classification":
+            tasks = [jobs[j][0] for j in members]
+            label_ids = [[tokenizer.encode(" " + label) for label in t.labels] for t in tasks]
+            # one row per (context, label): labels of any length, every task its own label set
+            pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]
+            scores = []
+            for start in range(0, len(pairs), batch_size):
+                chunk = pairs[start: start + batch_size]
+                idx, targets = make_batch([(c, a) for _, c, a in chunk], device)
+                ix = torch.tensor([k for k, _, _ in chunk], device=device)  # (b,): each pair's prompt
+                scores.append(answer_logprob(model, idx, targets, bank, ix).cpu())  # (b,)
+            per_row = torch.cat(scores).split([len(label_ids[k]) for k in index])  # each row's labels
+            flat = [tasks[k].labels[int(s.argmax())] for k, s in zip(index, per_row)]
+        else:
+            flat = generate_texts(model, bank, tokenizer, contexts, max_new_tokens, device=device, prompt_index=index)
+        for j in members:  # the rows are in job order
+            outputs[j], flat = flat[:len(jobs[j][2])], flat[len(jobs[j][2]):]
+    return outputs
 
 
 @torch.no_grad()

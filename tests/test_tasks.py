@@ -8,7 +8,8 @@ import torch
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
 from minprompt.tasks import (NaiveBayes, Task, answer_loss, classification_metrics, classify, encode_split,
-                             generation_metrics, label_logprobs, load_task, make_batch, naive_bayes_accuracy)
+                             generation_metrics, label_logprobs, load_task, make_batch, naive_bayes_accuracy,
+                             predict, predict_mixed)
 from minprompt.tokenizer import Tokenizer
 
 TOK = Tokenizer.train("Review: good film. bad film. Sentiment: positive negative neutral " * 20, 300)
@@ -150,3 +151,26 @@ def test_generation_metrics():
     m = generation_metrics(["The green lamp, in oak.", "Wow! Super fun!"], records, records)
     assert m["attribute_recall"] == pytest.approx((3 / 4 + 1) / 2)
     assert m["exact_match"] == 0.5 and m["style_accuracy"] == 1.0
+
+
+def test_mixed_tasks_in_one_pass_give_what_each_task_gives_alone():
+    """predict_mixed: two classification tasks with different label sets (one label two tokens long), a
+    generation task under two prompts, and a second prompt of another length for the first task; every job's outputs equal
+    predict() run on that job alone. (That each row gets its own prompt is tested on the model, in
+    tests/test_model.py; a random model's answers barely depend on the prompt.)"""
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=TOK.vocab_size, block_size=64)).eval()
+    for p in model.parameters():  # larger than GPT-2's init, so that the answers differ between prompts
+        p.data.normal_(0, 0.3)
+    sent = Task("sent", "", "classification", "Review: {text}\nSentiment:", labels=["negative", "positive"])
+    three = Task("three", "", "classification", "Text: {text}\nLabel:", labels=["bad film", "good", "neutral"])
+    gen = Task("gen", "", "generation", "Input: {input}\nOutput:")
+    assert len(TOK.encode(" bad film")) > 1
+    texts = ["good film", "bad film.", "film good bad film", "neutral", "good good"]
+    jobs = []
+    for task, P in ((sent, 4), (three, 4), (gen, 4), (sent, 6), (gen, 4)):
+        contexts = [c for c, _ in encode_split(task, TOK, [{task.field: t} for t in texts], 64 - P)[0]]
+        jobs.append((task, 3 * torch.randn(P, 64), contexts))
+    mixed = predict_mixed(model, jobs, TOK, max_new_tokens=6, batch_size=7)  # batches that cut across tasks
+    alone = [predict(model, prompt, TOK, task, contexts, max_new_tokens=6) for task, prompt, contexts in jobs]
+    assert mixed == alone

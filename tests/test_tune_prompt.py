@@ -116,6 +116,41 @@ def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
     assert sha256(base) == digest
 
 
+def test_predict_with_several_prompts_gives_each_tasks_own_answers_in_columns(tiny_base, tmp_path):
+    """Three tasks (two classification, one generation with a longer prompt) through one predict call:
+    a header, then per input the column of each task equals that prompt's predict run alone. The same task
+    twice: its columns are named by file. A prompt from another base among them: refused, naming it."""
+    base, _ = tiny_base
+    prompts = []
+    for name, n_prompt in (("sentiment", "4"), ("topic", "4"), ("describe", "6")):
+        out = tmp_path / name
+        tuned = run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8, name=name)),
+                           "--out", str(out), "--steps", "2", "--eval-every", "2", "--batch-size", "4",
+                           "--n-prompt", n_prompt)
+        assert tuned.returncode == 0, tuned.stderr
+        prompts.append(str(out / "prompt.pt"))
+    texts = ["The match went to penalties", "the soup was cold", "name: Opal | category: lamp | style: luxury"]
+    alone = [run_script("-m", "minprompt.predict", "--prompt", p, "--max-new-tokens", "8", *texts) for p in prompts]
+    columns = [[line.split("\t")[0] for line in r.stdout.splitlines()] for r in alone]
+    mixed = run_script("-m", "minprompt.predict", *[a for p in prompts for a in ("--prompt", p)], "--max-new-tokens", "8",
+                       *texts)
+    assert mixed.returncode == 0, mixed.stderr
+    lines = mixed.stdout.splitlines()
+    assert lines[0] == "sentiment\ttopic\tdescribe\tinput" and len(lines) == 1 + len(texts)
+    for i, line in enumerate(lines[1:]):
+        assert line.split("\t") == [column[i] for column in columns] + [texts[i]]
+    shutil.copy(prompts[0], tmp_path / "again.pt")
+    twice = run_script("-m", "minprompt.predict", "--prompt", prompts[0], "--prompt", str(tmp_path / "again.pt"),
+                       "--jsonl", texts[1])
+    assert json.loads(twice.stdout) == {"input": texts[1], "output": {prompts[0]: columns[0][1],
+                                                                     str(tmp_path / "again.pt"): columns[0][1]}}
+    ck = torch.load(prompts[1], weights_only=True)
+    ck["base_fingerprint"] = "0" * 64  # as if trained on another base
+    torch.save(ck, tmp_path / "other.pt")
+    refused = run_script("-m", "minprompt.predict", "--prompt", prompts[0], "--prompt", str(tmp_path / "other.pt"), "x")
+    assert refused.returncode == 2 and f"({tmp_path / 'other.pt'})" in refused.stderr.strip().splitlines()[-1]
+
+
 def test_a_generation_task_end_to_end_and_predict_keeps_one_line_per_input(tiny_base, tmp_path):
     """describe through the CLI: tuning, generation metrics in results.json, and predict on the generation
     prompt, where an output or input with a newline in it still takes exactly one line (or one JSON object)."""
