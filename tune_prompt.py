@@ -6,6 +6,7 @@
     python tune_prompt.py --task path/to/my_task --init random --n-prompt 50
     python tune_prompt.py --compare                        # + baselines: no prompt, hand-written, full fine-tuning
     python tune_prompt.py --resume --steps 200             # continue from out/<task>/prompt.pt
+    python tune_prompt.py --ensemble 3                     # 3 prompts, seeds 0-2, and their ensemble on test
 
 Steps: load the frozen base -> load and encode the task -> initialise the prompt -> AdamW on the prompt
 alone, validating every --eval-every steps and saving the best prompt so far (by validation accuracy,
@@ -17,6 +18,7 @@ import argparse
 import copy
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -28,8 +30,8 @@ from minprompt.device import autocast_for, pick_device
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
                               make_optimizer, nearest_tokens, save_prompt, tuning_step)
-from minprompt.tasks import (Task, encode_split, evaluate, load_task, make_batch, naive_bayes_accuracy,
-                             selection_score, train_batches)
+from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch,
+                             naive_bayes_accuracy, selection_score, train_batches)
 
 
 def parse_args(argv=None):
@@ -50,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--compile", action="store_true", help="torch.compile the frozen model for training steps (CUDA; slow to start)")
     p.add_argument("--compare", action="store_true", help="also evaluate no prompt, a hand-written prompt and full fine-tuning")
     p.add_argument("--ft-lr", type=float, default=3e-4, help="learning rate of full fine-tuning in --compare (default: %(default)s)")
+    p.add_argument("--ensemble", type=int, default=1, metavar="N", help="train N prompts (seeds seed..seed+N-1) in "
+                   "--out/member<i>/ and report each one and their ensemble on test (classification)")
     p.add_argument("--resume", action="store_true", help="continue training the prompt in --out/prompt.pt")
     p.add_argument("--overwrite", action="store_true", help="train a new prompt even if --out/prompt.pt exists")
     return p.parse_args(argv)
@@ -79,10 +83,12 @@ class Run:
 def main(argv=None):
     args = parse_args(argv)
     t_start = time.time()
-    check_positive(args, "steps", "batch_size", "eval_every", "lr", "n_prompt")
+    check_positive(args, "steps", "batch_size", "eval_every", "lr", "n_prompt", "ensemble")
     device = pick_device(args.device)
     task = load_task(args.task, args.template)
     out = args.out or os.path.join("out", task.name)
+    if args.ensemble > 1:
+        return train_ensemble(args, sys.argv[1:] if argv is None else argv, task, out, device)
     prompt_path = os.path.join(out, "prompt.pt")
     if keep_existing_prompt(args, prompt_path):
         return
@@ -118,6 +124,46 @@ def main(argv=None):
     atomic_write_text(os.path.join(out, "results.json"), json.dumps(results, indent=2) + "\n")
     plot_losses(losses, os.path.join(out, "loss.png"))
     print(f"wrote {prompt_path} ({results['prompt_bytes']:,} bytes) and results.json in {time.time() - t_start:.0f}s")
+
+
+def train_ensemble(args, argv, task, out, device):
+    """--ensemble N: N ordinary runs, member i with seed + i in out/member<i>/ (each kept, resumed or
+    overwritten as one run would be), then each member and the ensemble on test and on any extra split:
+    one pass per split, every text under every member (a prompt bank), combined by mean log-probability
+    and by majority vote. Prints a table and writes out/ensemble.json."""
+    if task.kind != "classification":
+        raise UserError(f"--ensemble combines label scores; {task.name} is a {task.kind} task", None,
+                        "drop --ensemble for generation tasks")
+    paths = []
+    for i in range(args.ensemble):  # a later flag wins in argparse, so the member's own settings go last
+        member_out = os.path.join(out, f"member{i}")
+        print(f"---- ensemble member {i + 1} of {args.ensemble}: seed {args.seed + i}, {member_out}")
+        main([*argv, "--ensemble", "1", "--seed", str(args.seed + i), "--out", member_out])
+        paths.append(os.path.join(member_out, "prompt.pt"))
+    model, tokenizer = load_base(args.base, device)
+    bank = torch.stack([load_prompt(path)["prompt"] for path in paths]).to(device)  # (K, P, C)
+    report = {"members": paths, "splits": {}}
+    for split in ("test", *task.extra_splits):
+        records = task.splits[split]
+        contexts = [c for c, _ in encode_split(task, tokenizer, records, model.config.block_size - bank.shape[1])[0]]
+        with autocast_for(device):
+            mean, members = ensemble_labels(model, bank, tokenizer, task, contexts, device=device)
+            vote, _ = ensemble_labels(model, bank, tokenizer, task, contexts, vote=True, device=device)
+        report["splits"][split] = {"members": [accuracy(m, records) for m in members],
+                                   "mean_logprob": accuracy(mean, records), "vote": accuracy(vote, records)}
+    splits = report["splits"].values()
+    rows = [(f"member {i} (seed {args.seed + i})", [r["members"][i] for r in splits]) for i in range(len(paths))]
+    rows += [("ensemble, mean log-probability", [r["mean_logprob"] for r in splits]),
+             ("ensemble, majority vote", [r["vote"] for r in splits])]
+    print(f"\n| prompt | {' | '.join(f'{s} accuracy' for s in report['splits'])} |\n|---|" + "---:|" * len(splits))
+    for name, values in rows:
+        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    atomic_write_text(os.path.join(out, "ensemble.json"), json.dumps(report, indent=2) + "\n")
+    print(f"wrote {os.path.join(out, 'ensemble.json')}")
+
+
+def accuracy(answers, records):
+    return sum(a == r["label"] for a, r in zip(answers, records)) / len(records)
 
 
 def keep_existing_prompt(args, prompt_path):

@@ -4,6 +4,7 @@
     echo "The soup was cold and bland." | python -m minprompt.predict --prompt out/sentiment/prompt.pt
     python -m minprompt.predict --prompt out/describe/prompt.pt "name: Aurora | category: lamp | ... | style: luxury"
     python -m minprompt.predict --prompt out/sentiment/prompt.pt --prompt out/topic/prompt.pt "The match went to penalties"
+    python -m minprompt.predict --ensemble --prompt out/sentiment/member0/prompt.pt --prompt out/sentiment/member1/prompt.pt "The soup was cold"
 
 Prints one line per input: `label<TAB>text` for classification, `generated text<TAB>input` for
 generation, with any newline or tab inside a text written as \\n or \\t so that each input stays one
@@ -13,6 +14,9 @@ whose path the prompt file records, or --base. A prompt is refused on a base wit
 Several --prompt files (tasks trained on the same base): every input goes through every task, in
 batched passes that mix the tasks' rows (a prompt bank: each prompt runs once per batch); a header
 line names the columns, one per prompt, then the input; --jsonl gives "output" as {task: output}.
+--ensemble: the --prompt files are one classification task's prompts (e.g. from `tune_prompt.py
+--ensemble N`) and answer together, each input under every member in one pass, by mean log-probability
+(or --vote): one column.
 """
 import argparse
 import json
@@ -33,6 +37,9 @@ def main(argv=None):
     p.add_argument("texts", nargs="*", help="inputs; with none, one input per line is read from stdin")
     p.add_argument("--prompt", action="append", required=True,
                    help="prompt.pt written by tune_prompt.py; repeat it to run several tasks on every input")
+    p.add_argument("--ensemble", action="store_true",
+                   help="the --prompt files are one classification task's ensemble: answer by their mean log-probability")
+    p.add_argument("--vote", action="store_true", help="with --ensemble: the members' majority vote instead")
     p.add_argument("--base", default=None, help="base checkpoint (default: the path stored in the (first) prompt file)")
     p.add_argument("--max-new-tokens", type=int, default=80, help="generation length limit (default: %(default)s)")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
@@ -40,12 +47,17 @@ def main(argv=None):
     args = p.parse_args(argv)
     check_positive(args, "max_new_tokens")
 
-    cks = [load_prompt(path) for path in args.prompt]
+    if args.vote and not args.ensemble:
+        raise UserError("--vote combines the members of an --ensemble", None, "pass --ensemble --prompt a.pt --prompt b.pt ...")
+    paths = args.prompt
+    cks = [load_prompt(path) for path in paths]
+    if args.ensemble:
+        check_ensemble(paths, cks)
     device = pick_device(args.device)
     if not (args.base or cks[0].get("base_path")):
-        raise UserError("prompt file does not say which base it was trained on", args.prompt[0], "pass --base")
+        raise UserError("prompt file does not say which base it was trained on", paths[0], "pass --base")
     model, tokenizer = load_base(args.base or cks[0]["base_path"], device)
-    for path, ck in zip(args.prompt, cks):  # every prompt must belong to this one base
+    for path, ck in zip(paths, cks):  # every prompt must belong to this one base
         check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
@@ -58,9 +70,29 @@ def main(argv=None):
         if n_cut:
             print(f"note: {n_cut} inputs longer than the context were cut from the left ({task.name})", file=sys.stderr)
         jobs.append((task, ck["prompt"].to(device), [c for c, _ in examples]))
+    if args.ensemble:  # one task: every input under every member, in one pass
+        bank = torch.stack([prompt for _, prompt, _ in jobs])  # (K, P, C)
+        labels, _ = tasks.ensemble_labels(model, bank, tokenizer, jobs[0][0], jobs[0][2], args.vote, device=device)
+        return print_outputs(texts, [jobs[0][0].name], [labels], args.jsonl)
     with torch.no_grad():
         outputs = tasks.predict_mixed(model, jobs, tokenizer, args.max_new_tokens, device=device)
-    print_outputs(texts, column_names(args.prompt, cks), outputs, args.jsonl)
+    print_outputs(texts, column_names(paths, cks), outputs, args.jsonl)
+
+
+def check_ensemble(paths, cks):
+    """Members of one ensemble: one classification task, one label set, one template, one prompt length."""
+    first = cks[0]
+    for path, ck in zip(paths, cks):
+        if ck["kind"] != "classification":
+            raise UserError(f"an ensemble combines label scores, and this prompt is for {ck['kind']}", path,
+                            "use --prompt for generation tasks")
+        for key, what in (("task", "task"), ("labels", "labels"), ("template", "template")):
+            if ck[key] != first[key]:
+                raise UserError(f"ensemble members must share one {what}: {ck[key]!r} here, {first[key]!r} in {paths[0]}",
+                                path, "pass prompts trained for the same task, or use --prompt for several tasks")
+        if ck["prompt"].shape != first["prompt"].shape:
+            raise UserError(f"ensemble members must have one prompt length: {ck['prompt'].shape[0]} here, "
+                            f"{first['prompt'].shape[0]} in {paths[0]}", path, "pass prompts of one --n-prompt")
 
 
 def column_names(paths, cks):

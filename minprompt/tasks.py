@@ -286,6 +286,43 @@ def predict(model, prompt, tokenizer, task, contexts, max_new_tokens=80, device=
 
 
 @torch.no_grad()
+def bank_label_logprobs(model, bank, tokenizer, tasks, index, contexts, batch_size=64, device="cpu"):
+    """Rank classification under a prompt bank (K, P, C): context i is scored under prompt index[i] for
+    the labels of tasks[index[i]]. Returns one (n_labels,) tensor of log p(label | context) per context,
+    on the CPU. One row per (context, label), so labels may have any length and tasks differ in labels."""
+    label_ids = [[tokenizer.encode(" " + label) for label in t.labels] for t in tasks]
+    pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]
+    scores = []
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start: start + batch_size]
+        idx, targets = make_batch([(c, a) for _, c, a in chunk], device)
+        ix = torch.tensor([k for k, _, _ in chunk], device=device)  # (b,): each pair's prompt
+        scores.append(answer_logprob(model, idx, targets, bank, ix).cpu())  # (b,)
+    return list(torch.cat(scores).split([len(label_ids[k]) for k in index]))
+
+
+@torch.no_grad()
+def ensemble_labels(model, bank, tokenizer, task, contexts, vote=False, batch_size=64, device="cpu"):
+    """A prompt ensemble: the K prompts in bank (K, P, C), all trained for `task`, answer every context in
+    one pass (each context replicated across the K prompts). The label with the highest mean
+    log-probability over the members wins; vote=True takes the members' majority instead (ties go to the
+    higher mean log-probability). Returns (labels, each member's labels)."""
+    K = bank.shape[0]
+    index = [k for _ in contexts for k in range(K)]
+    repeated = [c for c in contexts for _ in range(K)]
+    scores = torch.stack(bank_label_logprobs(model, bank, tokenizer, [task] * K, index, repeated, batch_size, device))
+    scores = scores.view(len(contexts), K, len(task.labels))  # (N, K, labels)
+    members = scores.argmax(dim=2)  # (N, K): each member's answer
+    mean = scores.mean(dim=1)  # (N, labels)
+    if vote:  # the most votes; among equals, the higher mean log-probability
+        counts = F.one_hot(members, len(task.labels)).sum(dim=1)  # (N, labels)
+        winners = [max(range(len(task.labels)), key=lambda i: (c[i], m[i])) for c, m in zip(counts.tolist(), mean.tolist())]
+    else:
+        winners = mean.argmax(dim=1).tolist()
+    return [task.labels[i] for i in winners], [[task.labels[i] for i in row] for row in members.t().tolist()]
+
+
+@torch.no_grad()
 def predict_mixed(model, jobs, tokenizer, max_new_tokens=80, batch_size=64, device="cpu"):
     """Several tasks on one frozen base at once. jobs: [(task, prompt (P, C), encoded contexts)];
     returns each job's outputs, as predict() would give them. Jobs whose prompts have one length and
@@ -300,17 +337,8 @@ def predict_mixed(model, jobs, tokenizer, max_new_tokens=80, batch_size=64, devi
         contexts = [c for j in members for c in jobs[j][2]]
         if kind == "classification":
             tasks = [jobs[j][0] for j in members]
-            label_ids = [[tokenizer.encode(" " + label) for label in t.labels] for t in tasks]
-            # one row per (context, label): labels of any length, every task its own label set
-            pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]
-            scores = []
-            for start in range(0, len(pairs), batch_size):
-                chunk = pairs[start: start + batch_size]
-                idx, targets = make_batch([(c, a) for _, c, a in chunk], device)
-                ix = torch.tensor([k for k, _, _ in chunk], device=device)  # (b,): each pair's prompt
-                scores.append(answer_logprob(model, idx, targets, bank, ix).cpu())  # (b,)
-            per_row = torch.cat(scores).split([len(label_ids[k]) for k in index])  # each row's labels
-            flat = [tasks[k].labels[int(s.argmax())] for k, s in zip(index, per_row)]
+            scores = bank_label_logprobs(model, bank, tokenizer, tasks, index, contexts, batch_size, device)
+            flat = [tasks[k].labels[int(s.argmax())] for k, s in zip(index, scores)]
         else:
             flat = generate_texts(model, bank, tokenizer, contexts, max_new_tokens, device=device, prompt_index=index)
         for j in members:  # the rows are in job order

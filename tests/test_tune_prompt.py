@@ -151,6 +151,41 @@ def test_predict_with_several_prompts_gives_each_tasks_own_answers_in_columns(ti
     assert refused.returncode == 2 and f"({tmp_path / 'other.pt'})" in refused.stderr.strip().splitlines()[-1]
 
 
+def test_an_ensemble_trains_its_members_and_predict_combines_them(tiny_base, tmp_path):
+    """--ensemble 2: two ordinary runs with seeds 0 and 1; the ensemble's one pass (each text under both
+    prompts) scores each member as that member's own run did; predict --ensemble gives the answers the
+    report counted; members of another task, and --vote without an ensemble, are refused."""
+    base, _ = tiny_base
+    out, task = tmp_path / "out", tiny_task(tmp_path, n=16)
+    run = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--ensemble", "2", *QUICK)
+    assert run.returncode == 0, run.stderr
+    assert "| ensemble, mean log-probability |" in run.stdout
+    report = json.load(open(out / "ensemble.json"))
+    members = [str(out / f"member{i}" / "prompt.pt") for i in range(2)]
+    for i, path in enumerate(members):
+        assert load_prompt(path)["args"]["seed"] == i
+        own = json.load(open(out / f"member{i}" / "results.json"))["test_metric"]
+        assert report["splits"]["test"]["members"][i] == pytest.approx(own)
+    records = [json.loads(line) for line in open(task / "test.jsonl")]
+    pred = run_script("-m", "minprompt.predict", "--ensemble", "--prompt", members[0], "--prompt", members[1],
+                      *[r["text"] for r in records])
+    assert pred.returncode == 0, pred.stderr
+    answers = [line.split("\t")[0] for line in pred.stdout.splitlines()]
+    assert sum(a == r["label"] for a, r in zip(answers, records)) / len(records) == pytest.approx(
+        report["splits"]["test"]["mean_logprob"])
+    topic = tmp_path / "topic"
+    assert run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8, name="topic")),
+                      "--out", str(topic), *QUICK).returncode == 0
+    mixed = run_script("-m", "minprompt.predict", "--ensemble", "--prompt", members[0], "--prompt", str(topic / "prompt.pt"), "x")
+    user_error(mixed, "ensemble members must share one task: 'topic' here, 'sentiment' in", topic / "prompt.pt")
+    vote = run_script("-m", "minprompt.predict", "--prompt", members[0], "--vote", "x")
+    assert vote.returncode == 2 and "--vote combines the members of an --ensemble" in vote.stderr
+    describe = run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8, name="describe")),
+                          "--out", str(tmp_path / "d"), "--ensemble", "2", *QUICK)
+    assert describe.returncode == 2 and describe.stderr.startswith("error: --ensemble combines label scores; describe is")
+    assert not (tmp_path / "d").exists()
+
+
 def test_a_generation_task_end_to_end_and_predict_keeps_one_line_per_input(tiny_base, tmp_path):
     """describe through the CLI: tuning, generation metrics in results.json, and predict on the generation
     prompt, where an output or input with a newline in it still takes exactly one line (or one JSON object)."""
@@ -269,6 +304,7 @@ def kept_run(tiny_base, tmp_path_factory):
     (["--steps", "-3", "--resume"], "--steps must be a positive number, got -3"),
     (["--batch-size", "0", "--overwrite"], "--batch-size must be a positive number"),
     (["--eval-every", "0", "--overwrite"], "--eval-every must be a positive number"),
+    (["--ensemble", "0", "--overwrite"], "--ensemble must be a positive number"),
     (["--template", "Q: {input}", "--overwrite"], "template 'Q: {input}' has placeholders ['input']"),
     (["--template", "Q: {text", "--overwrite"], "template 'Q: {text' does not parse"),
     (["--template", "Classify:", "--overwrite"], "template 'Classify:' has placeholders []"),
