@@ -145,13 +145,15 @@ def main(argv=None):
     log_path, partial_log_path = os.path.join(args.out, "log.jsonl"), os.path.join(args.out, "log.partial.jsonl")
     log = open(partial_log_path, "w")
     tokens_per_step = args.batch_size * block_size
-    recent, step = [], 0
+    recent, step, step0 = [], 0, 0
     bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None)
     try:
-        if args.resume and os.path.exists(log_path):  # appended to: the new run's steps count from 0 again
+        if args.resume and os.path.exists(log_path):  # appended to, the new steps counting on from the old
             with open(log_path) as old_log:
-                log.write(old_log.read())
-        metrics = {"step": 0, "train_loss": None, **evaluate(), "tokens_per_s": None}
+                old = old_log.read()
+            log.write(old)
+            step0 = json.loads(old.splitlines()[-1])["step"] if old.strip() else 0
+        metrics = {"step": step0, "train_loss": None, **evaluate(), "tokens_per_s": None}
         log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
         t_train = time.time()
         for step in bar:
@@ -172,11 +174,11 @@ def main(argv=None):
             tokens_per_s = (step + 1) * tokens_per_step / (time.time() - t_train)
             bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}", tok_s=f"{tokens_per_s:,.0f}")
             if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
-                metrics = {"step": step + 1, "train_loss": sum(recent) / len(recent), **evaluate(),
+                metrics = {"step": step0 + step + 1, "train_loss": sum(recent) / len(recent), **evaluate(),
                            "tokens_per_s": tokens_per_s}
                 log.write(json.dumps(metrics) + "\n")
                 log.flush()
-                bar.write(f"step {step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
+                bar.write(f"step {step0 + step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
                           f"copy score {metrics['copy_score']:.2f} nats, {tokens_per_s:,.0f} tokens/s")
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             raise UserError("the weights became NaN or infinite in training; no checkpoint written", ckpt_path,

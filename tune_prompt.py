@@ -249,9 +249,10 @@ def train(run, soft, best):
             losses.append(loss.item())
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}", best=f"{best['score']:.3f}")
             if (step + 1 - step0) % args.eval_every == 0 or step + 1 == step0 + args.steps:
-                best = validate(run, soft, step + 1, losses[-args.eval_every:], best, log)
-                bar.write(f"step {step + 1}: train loss {sum(losses[-args.eval_every:]) / len(losses[-args.eval_every:]):.3f}, "
-                          f"val {show(best['last'])} (best at step {best['step']})")
+                recent = losses[-args.eval_every:]
+                best = validate(run, soft, step + 1, sum(recent) / len(recent), best, log)
+                bar.write(f"step {step + 1}: train loss {sum(recent) / len(recent):.3f}, val {show(best['last'])} "
+                          f"(best at step {best['step']})")
     except KeyboardInterrupt:
         bar.close()
         raise UserError(f"interrupted at step {step + 1}: {what_is_kept(run, best)}", run.prompt_path,
@@ -261,12 +262,13 @@ def train(run, soft, best):
     return losses, best
 
 
-def validate(run, soft, step, recent_losses, best, log):
-    """Score the prompt on val, log it, save it if it is the best so far; returns the new best."""
+def validate(run, soft, step, train_loss, best, log):
+    """Score the prompt on val, log it, save it if it is the best so far; returns the new best, with the
+    metrics just measured under "last"."""
     with run.autocast:
         metrics = evaluate(run.model, soft(), run.task, run.tokenizer, "val", run.data["val"], run.device, generate=False)
     score = selection_score(run.task, metrics)
-    entry = {"step": step, "train_loss": sum(recent_losses) / len(recent_losses), "val_score": score,
+    entry = {"step": step, "train_loss": train_loss, "val_score": score,
              **{f"val_{k}": v for k, v in metrics.items()}}
     log.write(json.dumps(entry) + "\n")
     log.flush()

@@ -1,6 +1,7 @@
 """train_base.py as a user meets it: it learns, it never overwrites a base unasked, and bad input gets
 one line and exit status 2 with nothing written."""
 import hashlib
+import json
 import math
 import signal
 import subprocess
@@ -59,6 +60,8 @@ def test_rerun_keeps_the_base_and_overwrite_retrains(tmp_path):
     assert sha256(out / "base.pt") != digest and read_base(out / "base.pt")["fingerprint"] != read_base_fp
     log_after = open(out / "log.jsonl").read().splitlines()
     assert log_after[: len(log_before)] == log_before and len(log_after) == 2 * len(log_before)  # continued
+    steps = [json.loads(line)["step"] for line in log_after]
+    assert steps == [0, 3, 3, 6]  # the resumed run's steps count on from where the kept base stopped
 
 
 def test_ctrl_c_writes_nothing_and_keeps_the_kept_bases_log(tmp_path):
