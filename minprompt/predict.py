@@ -54,11 +54,7 @@ def main(argv=None):
     if args.ensemble:
         check_ensemble(paths, cks)
     device = pick_device(args.device)
-    if not (args.base or cks[0].get("base_path")):
-        raise UserError("prompt file does not say which base it was trained on", paths[0], "pass --base")
-    model, tokenizer = load_base(args.base or cks[0]["base_path"], device)
-    for path, ck in zip(paths, cks):  # every prompt must belong to this one base
-        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
+    model, tokenizer = load_base_for(paths, cks, args.base, device)
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise UserError("no input texts", None, "pass texts as arguments or one per line on stdin")
@@ -77,6 +73,17 @@ def main(argv=None):
     with torch.no_grad():
         outputs = tasks.predict_mixed(model, jobs, tokenizer, args.max_new_tokens, device=device)
     print_outputs(texts, column_names(paths, cks), outputs, args.jsonl)
+
+
+def load_base_for(paths, cks, base, device):
+    """The base the prompt files were trained on (--base, or the path the first one records); every
+    prompt is checked against it. Returns (model, tokenizer). Also used by `python -m minprompt.serve`."""
+    if not (base or cks[0].get("base_path")):
+        raise UserError("prompt file does not say which base it was trained on", paths[0], "pass --base")
+    model, tokenizer = load_base(base or cks[0]["base_path"], device)
+    for path, ck in zip(paths, cks):  # every prompt must belong to this one base
+        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
+    return model, tokenizer
 
 
 def check_ensemble(paths, cks):
