@@ -16,6 +16,8 @@ on CUDA), so one contender's caches never count against another.
 - infer: a forward pass with the prompt (what rank classification costs), examples/s.
 - bank: the same forward with the rows' prompts drawn from a bank of 4 (four tasks mixed in one batch),
   against one prompt for every row and against four separate batches.
+- serve: `python -m minprompt.serve` in-process with two tasks, requests/s and latency percentiles for
+  one client at a time and for 16 clients at once (whose requests the server batches together).
 - generate: greedy generation of --new-tokens tokens, tokens/s: our KV cache (prompt K/V computed once
   and shared), no cache (the whole sequence recomputed each step), and transformers `generate` + PEFT.
 - pretrain: train_base.py's step on the preset (all weights trained), tokens/s, and MFU: achieved
@@ -358,6 +360,65 @@ def bank_section(args, device, lines, P, K=4):
                  "examples/s", rates, "one prompt for every row")
 
 
+def serve_section(args, device, lines, P, n_requests=64, clients=16):
+    """minprompt.serve on the bench model: two classification tasks (random prompts, a small tokenizer),
+    requests of alternating tasks, sent one at a time by one client and by `clients` clients at once."""
+    import threading
+    import urllib.request
+
+    from minprompt.serve import App, make_server
+    from minprompt.tokenizer import Tokenizer
+
+    model = frozen_model(args, device)
+    words = "the a film soup match goal late cold lovely market shares fell rose team".split()
+    tok = Tokenizer.train(" ".join(words * 40), 300)
+    cks = [{"task": name, "kind": "classification", "template": "Text: {text}\nLabel:", "labels": labels,
+            "prompt": torch.randn(P, model.config.n_embd) * 0.02}
+           for name, labels in (("a", ["cold", "lovely"]), ("b", ["market", "team", "film"]))]
+    app = App(model, tok, cks, ["(bench a)", "(bench b)"], device, max_batch=32, max_wait_ms=5)
+    server = make_server(app, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/predict"
+    g = torch.Generator().manual_seed(3)
+    texts = [" ".join(words[i] for i in torch.randint(len(words), (args.text_len // 2,), generator=g).tolist())
+             for _ in range(n_requests)]
+
+    def send(i, latencies):
+        body = json.dumps({"task": "ab"[i % 2], "text": texts[i]}).encode()
+        t0 = time.perf_counter()
+        urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=600).read()
+        latencies.append(time.perf_counter() - t0)
+
+    def run(n_clients):
+        latencies, t0 = [], time.perf_counter()
+        threads = [threading.Thread(target=lambda c=c: [send(i, latencies) for i in range(c, n_requests, n_clients)])
+                   for c in range(n_clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return n_requests / (time.perf_counter() - t0), sorted(latencies)
+
+    run(clients)  # warm-up
+    results = {"one at a time": [], f"{clients} clients at once": []}
+    for _ in range(max(3, args.reps // 2)):
+        for name, n in (("one at a time", 1), (f"{clients} clients at once", clients)):
+            rate, lat = run(n)
+            results[name].append((rate, lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000))
+    server.shutdown()
+    server.server_close()
+    lines.extend([f"### Served requests, P={P}, two tasks, {n_requests} requests of {args.text_len // 2} words", "",
+                  "| clients | requests/s | p50 latency ms | p99 latency ms |", "|---|---:|---:|---:|"])
+    out = {}
+    for name, reps in results.items():
+        rate, p50, p99 = (statistics.median(r[k] for r in reps) for k in range(3))
+        lines.append(f"| {name} | {rate:,.1f} | {p50:,.1f} | {p99:,.1f} |")
+        out[name] = {"requests_per_s": rate, "p50_ms": p50, "p99_ms": p99, "reps": reps}
+    lines.append("")
+    print("\n".join(lines[-6:]), flush=True)
+    return out
+
+
 def generate_section(args, device, lines, P):
     fns = {"minprompt KV cache, shared prompt": ours_generate(args, device, P, True),
            "minprompt no cache": ours_generate(args, device, P, False)}
@@ -404,7 +465,7 @@ def parse_args(argv=None):
     p.add_argument("--new-tokens", type=int, default=128, help="tokens generated per row (default: %(default)s)")
     p.add_argument("--pretrain-batch", type=int, default=16, help="pretraining batch (default: %(default)s)")
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per contender (default: %(default)s)")
-    p.add_argument("--sections", default="train,memory,infer,bank,generate,pretrain",
+    p.add_argument("--sections", default="train,memory,infer,bank,serve,generate,pretrain",
                    help="which parts to run, comma-separated (default: all)")
     p.add_argument("--json", default="out/bench.json", help="where to write the results (default: %(default)s)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)  # internal: one memory measurement
@@ -448,6 +509,8 @@ def main(argv=None):
                                      args.prompt_lengths[0])
     if "bank" in sections:
         results["bank"] = bank_section(args, device, lines, args.prompt_lengths[0])
+    if "serve" in sections:
+        results["serve"] = serve_section(args, device, lines, args.prompt_lengths[0])
     if "generate" in sections:
         results["generate"] = generate_section(args, device, lines, args.prompt_lengths[0])
     if "pretrain" in sections:

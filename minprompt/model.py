@@ -1,7 +1,7 @@
 """GPT: the GPT-2 architecture, small enough to pretrain on a laptop, with soft-prompt support.
 
-Used by `python train_base.py` (pretraining), `python tune_prompt.py` (frozen, with a prompt) and
-`python -m minprompt.predict`.
+Used by `python train_base.py` (pretraining), `python tune_prompt.py` (frozen, with a prompt),
+`python -m minprompt.predict` and `python -m minprompt.serve`.
 
 Exactly GPT-2 (so the weights map one-to-one onto transformers' GPT2LMHeadModel): learned absolute
 positions, pre-LayerNorm blocks (eps 1e-5), tanh-approximated GELU, biases everywhere, causal
@@ -16,7 +16,9 @@ sequence: prompt at positions 0..P-1, text from P on. There is one path through 
     head:   logits at the text rows (or only at the scored ones)  (B*T, vocab) or (N, vocab)
 
 In attention every text row sees the prompt's keys and values as its first P keys (attention.py).
-Without a prompt P = 0 and x is just the batch. Cached generation runs the same path: its first pass
+Without a prompt P = 0 and x is just the batch. A prompt bank (K prompts of P vectors, one chosen per
+row: several tasks in one batch) puts K*P prompt rows on top; each row attends to its own prompt's
+keys and values. Cached generation runs the same path: its first pass
 computes the prompt's keys and values with the batch and keeps them in the KVCache, shared by every row
 and every new token. `forward_concatenated` is the textbook version, kept as the reference.
 """

@@ -170,10 +170,15 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True  # a handler thread never keeps the process alive
+    request_queue_size = 128  # the listen backlog: the default 5 resets connections when many clients arrive at once
+
+
 def make_server(app, host="127.0.0.1", port=8000, verbose=False):
     """The HTTP server around an App; port 0 picks a free port (server.server_address has it)."""
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads, server.app, server.verbose = True, app, verbose
+    server = Server((host, port), Handler)
+    server.app, server.verbose = app, verbose
     return server
 
 

@@ -289,9 +289,18 @@ def predict(model, prompt, tokenizer, task, contexts, max_new_tokens=80, device=
 def bank_label_logprobs(model, bank, tokenizer, tasks, index, contexts, batch_size=64, device="cpu"):
     """Rank classification under a prompt bank (K, P, C): context i is scored under prompt index[i] for
     the labels of tasks[index[i]]. Returns one (n_labels,) tensor of log p(label | context) per context,
-    on the CPU. One row per (context, label), so labels may have any length and tasks differ in labels."""
+    on the CPU. When every label is one token, one row per context; otherwise one row per (context,
+    label), so labels may have any length. Tasks may differ in labels."""
     label_ids = [[tokenizer.encode(" " + label) for label in t.labels] for t in tasks]
-    pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]
+    if all(len(ids) == 1 for labels in label_ids for ids in labels):  # one row per context scores every label
+        scores = []
+        for start in range(0, len(contexts), batch_size):
+            idx, targets = make_batch([(c, [0]) for c in contexts[start: start + batch_size]], device)
+            ix = torch.tensor(index[start: start + batch_size], device=device)  # (b,)
+            logits, _ = model(idx, targets, prompt=bank, answers_only=True, prompt_index=ix)  # (b, vocab)
+            scores += list(F.log_softmax(logits.float(), dim=-1).cpu())
+        return [row[[ids[0] for ids in label_ids[k]]] for k, row in zip(index, scores)]
+    pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]  # one row per (context, label)
     scores = []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start: start + batch_size]

@@ -25,7 +25,7 @@ def test_small_run_without_the_extra_reports_skipped(tmp_path, monkeypatch, caps
     monkeypatch.setattr(bench, "has_hf", lambda: False)
     out = tmp_path / "b.json"
     bench.main(["--preset", "tiny", "--prompts", "4", "--text-len", "8", "--batch-size", "2", "--gen-batch", "2",
-                "--new-tokens", "4", "--reps", "1", "--sections", "train,infer,bank,generate", "--json", str(out)])
+                "--new-tokens", "4", "--reps", "1", "--sections", "train,infer,bank,serve,generate", "--json", str(out)])
     results = json.loads(out.read_text())
     assert bench.SKIPPED in results["markdown"]
     for key in ("train_P4", "infer"):
@@ -34,6 +34,7 @@ def test_small_run_without_the_extra_reports_skipped(tmp_path, monkeypatch, caps
         assert results[key]["minprompt concatenation"]["median"] > 0
     assert results["generate"]["minprompt KV cache, shared prompt"]["median"] > 0
     assert len(results["bank"]) == 3 and all(r["median"] > 0 for r in results["bank"].values())
+    assert all(r["requests_per_s"] > 0 and 0 < r["p50_ms"] <= r["p99_ms"] for r in results["serve"].values())
     assert "| minprompt shared prefix |" in capsys.readouterr().out
 
 

@@ -154,7 +154,8 @@ def test_generation_metrics():
 
 
 def test_mixed_tasks_in_one_pass_give_what_each_task_gives_alone():
-    """predict_mixed: two classification tasks with different label sets (one label two tokens long), a
+    """predict_mixed: two classification tasks with different label sets (one label two tokens long, so
+    both scoring paths run: one row per context, and one per context and label), a
     generation task under two prompts, and a second prompt of another length for the first task; every job's outputs equal
     predict() run on that job alone. (That each row gets its own prompt is tested on the model, in
     tests/test_model.py; a random model's answers barely depend on the prompt.)"""
