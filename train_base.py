@@ -152,7 +152,8 @@ def main(argv=None):
             with open(log_path) as old_log:
                 old = old_log.read()
             log.write(old)
-            step0 = json.loads(old.splitlines()[-1])["step"] if old.strip() else 0
+            entries = [json.loads(line) for line in old.splitlines() if line.strip()]
+            step0 = entries[-1]["step"] if entries else 0
         metrics = {"step": step0, "train_loss": None, **evaluate(), "tokens_per_s": None}
         log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
         t_train = time.time()
@@ -186,7 +187,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         bar.close()
         log.close()
-        raise UserError(f"interrupted at step {step}; no checkpoint written", ckpt_path,
+        raise UserError(f"interrupted at step {step0 + step}; no checkpoint written", ckpt_path,
                         f"run again (the log of this run is in {partial_log_path})") from None
     except BaseException:
         log.close()

@@ -28,8 +28,8 @@ from tqdm import tqdm
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
 from minprompt.device import autocast_for, pick_device
 from minprompt.errors import UserError, check_positive, run_main
-from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt,
-                              make_optimizer, nearest_tokens, save_prompt, tuning_step)
+from minprompt.prompt import (INITS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
+                              load_prompt, make_optimizer, nearest_tokens, save_prompt, tuning_step)
 from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch,
                              naive_bayes_accuracy, selection_score, train_batches)
 
@@ -141,14 +141,17 @@ def train_ensemble(args, argv, task, out, device):
         main([*argv, "--ensemble", "1", "--seed", str(args.seed + i), "--out", member_out])
         paths.append(os.path.join(member_out, "prompt.pt"))
     model, tokenizer = load_base(args.base, device)
-    bank = torch.stack([load_prompt(path)["prompt"] for path in paths]).to(device)  # (K, P, C)
+    cks = [load_prompt(path) for path in paths]  # a member kept from an earlier run may not fit this one
+    check_ensemble(paths, cks)
+    for path, ck in zip(paths, cks):
+        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
+    bank = torch.stack([ck["prompt"] for ck in cks]).to(device)  # (K, P, C)
     report = {"members": paths, "splits": {}}
     for split in ("test", *task.extra_splits):
         records = task.splits[split]
         contexts = [c for c, _ in encode_split(task, tokenizer, records, model.config.block_size - bank.shape[1])[0]]
         with autocast_for(device):
-            mean, members = ensemble_labels(model, bank, tokenizer, task, contexts, device=device)
-            vote, _ = ensemble_labels(model, bank, tokenizer, task, contexts, vote=True, device=device)
+            mean, vote, members = ensemble_labels(model, bank, tokenizer, task, contexts, device=device)
         report["splits"][split] = {"members": [accuracy(m, records) for m in members],
                                    "mean_logprob": accuracy(mean, records), "vote": accuracy(vote, records)}
     splits = report["splits"].values()

@@ -383,10 +383,15 @@ def serve_section(args, device, lines, P, n_requests=64, clients=16):
     texts = [" ".join(words[i] for i in torch.randint(len(words), (args.text_len // 2,), generator=g).tolist())
              for _ in range(n_requests)]
 
+    failures = []
+
     def send(i, latencies):
         body = json.dumps({"task": "ab"[i % 2], "text": texts[i]}).encode()
         t0 = time.perf_counter()
-        urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=600).read()
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=600).read()
+        except OSError as e:  # a failed request must not pass for a fast one
+            failures.append(f"{type(e).__name__}: {e}")
         latencies.append(time.perf_counter() - t0)
 
     def run(n_clients):
@@ -397,6 +402,8 @@ def serve_section(args, device, lines, P, n_requests=64, clients=16):
             t.start()
         for t in threads:
             t.join()
+        if failures:
+            raise RuntimeError(f"{len(failures)} of {n_requests} requests to the server failed, e.g. {failures[0]}")
         return n_requests / (time.perf_counter() - t0), sorted(latencies)
 
     run(clients)  # warm-up

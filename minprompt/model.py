@@ -60,9 +60,9 @@ def preset(name, **overrides):
 
 @dataclass(frozen=True)
 class Layout:
-    """What the rows of the activations x (P + B*T, C) are: the prompt's P rows, then B sequences of T
-    text rows each, row-major. Every block of one forward pass gets the same layout, except that the
-    last one is told to output only text rows (`last_block`).
+    """What the rows of the activations x (K*P + B*T, C) are: K prompts of P rows (K = 1 but for a prompt
+    bank), then B sequences of T text rows each, row-major. Every block of one forward pass gets the same
+    layout, except that the last one is told to output only text rows (`last_block`).
 
     Cached generation adds `slot` and `mask`: the cache column the text rows' keys and values go to
     (column slot + t for token t of every row), and which keys each text row may see."""
@@ -121,7 +121,8 @@ class CausalSelfAttention(nn.Module):
         if kv is not None:  # generation: the first pass stores the prompt's keys, every pass its text keys
             if P:
                 kv.prefix = prefix
-            prefix, (k, v) = kv.prefix, kv.update(layout.slot, k, v)  # k, v: (B, nh, S, hs), the columns in use
+            prefix = kv.prefix
+            k, v = kv.update(layout.slot, k, v)  # (B, nh, S, hs) each: the columns in use
         impl = self.config.attn_impl
         y = attention(q, k, v, *prefix, impl=impl, mask=layout.mask)  # (B, nh, T, hs)
         y = y.transpose(1, 2).reshape(B * T, C)  # (B*T, C)
@@ -201,10 +202,11 @@ class GPT(nn.Module):
         if cache is None:
             self._check_length(P, T)
             pos, kvs = torch.arange(P, P + T, device=idx.device), [None] * len(self.transformer.h)  # pos (T,)
-            layout = Layout(P, B, T, K, prompt_index)
+            layout = Layout(n_prompt=P, batch=B, length=T, n_prompts=K, prompt_index=prompt_index)
         else:  # each row's positions, and the keys each token may see, built once for every layer
             pos, kvs = cache.positions(slot, T), cache.layers  # pos (B, T)
-            layout = Layout(P, B, T, K, prompt_index, slot=slot, mask=cache.mask(slot, T))
+            layout = Layout(n_prompt=P, batch=B, length=T, n_prompts=K, prompt_index=prompt_index, slot=slot,
+                            mask=cache.mask(slot, T))
         x = self.embed(idx, bank, pos)  # (K*P + B*T, C)
         for block, kv in zip(self.transformer.h[:-1], kvs):
             x = block(x, layout, kv)  # (K*P + B*T, C)
@@ -263,8 +265,10 @@ class GPT(nn.Module):
                  eot_id=None, use_cache=True, prompt_index=None):
         """Continue each row of idx (B, T), right-padded, with row b's real length lengths[b] (default T).
         temperature 0 is greedy; otherwise sample from softmax(logits / temperature), optionally
-        restricted to the top_k tokens. A row stops after it produces eot_id. Returns a list of B lists
-        of new token ids (eot excluded). A prompt bank (K, P, C) with prompt_index (B,): each row its own prompt.
+        restricted to the top_k tokens. A row stops after it produces eot_id, or when it fills the
+        context (block_size, prompt included): each row as far as it alone could go, whatever the other
+        rows are. Returns a list of B lists of new token ids (eot excluded). A prompt bank (K, P, C)
+        with prompt_index (B,): each row its own prompt.
 
         With use_cache (the default) the first pass computes the prompt's keys/values with the batch
         and keeps them, shared by every row and every new token, and each row's own keys/values in
@@ -272,8 +276,10 @@ class GPT(nn.Module):
         the whole sequence every step (the reference, and the baseline in the benchmark)."""
         B, T = idx.shape
         P = 0 if prompt is None else prompt.shape[-2]
-        self._check_length(P, T + max_new_tokens)
         lengths = torch.full((B,), T, device=idx.device) if lengths is None else lengths.to(idx.device)
+        self._check_length(P, int(lengths.max()))
+        room = self.config.block_size - P - lengths  # (B,): new tokens that fit behind each row
+        max_new_tokens = min(max_new_tokens, int(room.max()))
         done = torch.zeros(B, dtype=torch.bool, device=idx.device)
         rows = torch.arange(B, device=idx.device)
         cache = KVCache(self, lengths, T, max_new_tokens, P) if use_cache else None
@@ -286,16 +292,18 @@ class GPT(nn.Module):
             new_ids.append(next_id)
             if eot_id is not None:
                 done |= next_id == eot_id
+            done |= room <= step + 1  # this row's context is full
             if done.all() or step == max_new_tokens - 1:
                 break
             if use_cache:  # only the new tokens, one per row, in the cache's next column
                 next_logits = self(next_id[:, None], cache=cache, slot=T + step)[0][:, -1]  # (B, vocab)
             else:
                 seqs[rows, lengths] = next_id
-                lengths = lengths + 1
+                lengths = lengths + (~done).long()  # a finished row stays as it is
                 logits, _ = self(seqs[:, :int(lengths.max())], prompt=prompt, prompt_index=prompt_index)  # (B, T', vocab)
                 next_logits = logits[rows, lengths - 1]  # (B, vocab)
         rows_out = torch.stack(new_ids, dim=1).tolist() if new_ids else [[] for _ in range(B)]  # B lists
+        rows_out = [row[:max(0, r)] for row, r in zip(rows_out, room.tolist())]  # what fits in each row's context
         return [row[: row.index(eot_id)] if eot_id in row else row for row in rows_out]
 
 
@@ -308,7 +316,8 @@ class KVCache:
     right-padded contexts, then one column per new token. Row b's context is lengths[b] tokens long:
     its columns lengths[b]..width-1 are padding, never visible to a real token, and its new tokens'
     positions follow its real context. The prompt's keys and values (the prefix, n_prefix of them)
-    are kept once per layer, at batch size 1, shared by every row: the first call stores them."""
+    are kept once per layer, shared by every row (batch size 1; with a prompt bank, each row's own
+    prompt's): the first call stores them."""
 
     def __init__(self, model, lengths, width, max_new_tokens, n_prefix):
         c, weight = model.config, model.lm_head.weight
@@ -316,6 +325,7 @@ class KVCache:
         # under autocast the keys come out of the projections in the autocast dtype (bf16 on CUDA)
         dtype = torch.get_autocast_dtype(device.type) if torch.is_autocast_enabled(device.type) else weight.dtype
         self.lengths, self.width, self.n_prefix = lengths.to(device), width, n_prefix  # lengths (B,)
+        self.last_position = c.block_size - 1
         shape = (len(lengths), c.n_head, width + max_new_tokens, c.n_embd // c.n_head)  # (B, nh, S, hs)
         self.layers = [LayerKV(shape, dtype, device) for _ in range(c.n_layer)]
 
@@ -323,7 +333,8 @@ class KVCache:
         """(B, T): the positions of T tokens per row fed at columns slot..slot+T-1 (the prompt is 0..P-1)."""
         col = slot + torch.arange(T, device=self.lengths.device)  # (T,)
         new = self.lengths[:, None] + (col - self.width)  # (B, T): a new token follows its row's context
-        return self.n_prefix + torch.where(col < self.width, col, new)  # (B, T)
+        # a row that has filled its context stays at the last position (its tokens are thrown away)
+        return (self.n_prefix + torch.where(col < self.width, col, new)).clamp(max=self.last_position)  # (B, T)
 
     def mask(self, slot, T):
         """(B, T, n_prefix + slot + T) bool: may the token at column slot + t of row b see a key? Every
@@ -340,7 +351,7 @@ class LayerKV:
     def __init__(self, shape, dtype, device):
         self.k = torch.zeros(shape, dtype=dtype, device=device)  # (B, nh, S, hs)
         self.v = torch.zeros(shape, dtype=dtype, device=device)  # (B, nh, S, hs)
-        self.prefix = (None, None)  # the prompt's (k, v), each (1, nh, P, hs), once the first call has run
+        self.prefix = (None, None)  # the prompt's (k, v), (1 or B, nh, P, hs) each, once the first call has run
 
     def update(self, slot, k, v):
         """Write k, v (B, nh, T, hs) at columns slot..slot+T-1; return the columns in use, 0..slot+T-1,
@@ -354,8 +365,8 @@ class LayerKV:
 def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=False, prompt_index=None):
     """THE REFERENCE, not the fast path: the prompt literally concatenated in front of every row, B
     sequences of P + T positions through the blocks. GPT.forward must give the same logits, loss and
-    prompt gradient (tests/test_model.py); the benchmark times it as a contender. Same arguments and
-    returns (a bank (K, P, C): row b gets prompt[prompt_index[b]])."""
+    prompt gradient (tests/test_model.py); the benchmark times it as a contender. Same arguments (a
+    prompt is required) and returns; with a bank (K, P, C), row b gets prompt[prompt_index[b]]."""
     B, T = idx.shape
     P = prompt.shape[-2]
     model._check_length(P, T)
@@ -365,7 +376,7 @@ def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=Fal
     answers = model._answer_rows(targets, answers_only)  # (B*T,) bool or None
     text = torch.ones(B, T, dtype=torch.bool, device=idx.device) if answers is None else answers.view(B, T)
     text = F.pad(text, (P, 0)).reshape(-1)  # (B*(P+T),): the text rows the head reads; no prompt position
-    layout = Layout(0, B, P + T)  # no shared prefix: every sequence carries its own copy of the prompt
+    layout = Layout(n_prompt=0, batch=B, length=P + T)  # no shared prefix: each sequence has its own copy
     x = x.view(B * (P + T), -1)  # (B*(P+T), C)
     for block in model.transformer.h[:-1]:
         x = block(x, layout)  # (B*(P+T), C)

@@ -28,7 +28,7 @@ from minprompt import tasks
 from minprompt.checkpoint import fingerprint, load_base
 from minprompt.device import pick_device
 from minprompt.errors import UserError, check_positive, run_main
-from minprompt.prompt import check_prompt_matches_base, load_prompt
+from minprompt.prompt import check_ensemble, check_prompt_matches_base, load_prompt
 from minprompt.tasks import Task, encode_split
 
 
@@ -68,8 +68,8 @@ def main(argv=None):
         jobs.append((task, ck["prompt"].to(device), [c for c, _ in examples]))
     if args.ensemble:  # one task: every input under every member, in one pass
         bank = torch.stack([prompt for _, prompt, _ in jobs])  # (K, P, C)
-        labels, _ = tasks.ensemble_labels(model, bank, tokenizer, jobs[0][0], jobs[0][2], args.vote, device=device)
-        return print_outputs(texts, [jobs[0][0].name], [labels], args.jsonl)
+        mean, vote, _ = tasks.ensemble_labels(model, bank, tokenizer, jobs[0][0], jobs[0][2], device=device)
+        return print_outputs(texts, [jobs[0][0].name], [vote if args.vote else mean], args.jsonl)
     with torch.no_grad():
         outputs = tasks.predict_mixed(model, jobs, tokenizer, args.max_new_tokens, device=device)
     print_outputs(texts, column_names(paths, cks), outputs, args.jsonl)
@@ -84,22 +84,6 @@ def load_base_for(paths, cks, base, device):
     for path, ck in zip(paths, cks):  # every prompt must belong to this one base
         check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
     return model, tokenizer
-
-
-def check_ensemble(paths, cks):
-    """Members of one ensemble: one classification task, one label set, one template, one prompt length."""
-    first = cks[0]
-    for path, ck in zip(paths, cks):
-        if ck["kind"] != "classification":
-            raise UserError(f"an ensemble combines label scores, and this prompt is for {ck['kind']}", path,
-                            "use --prompt for generation tasks")
-        for key, what in (("task", "task"), ("labels", "labels"), ("template", "template")):
-            if ck[key] != first[key]:
-                raise UserError(f"ensemble members must share one {what}: {ck[key]!r} here, {first[key]!r} in {paths[0]}",
-                                path, "pass prompts trained for the same task, or use --prompt for several tasks")
-        if ck["prompt"].shape != first["prompt"].shape:
-            raise UserError(f"ensemble members must have one prompt length: {ck['prompt'].shape[0]} here, "
-                            f"{first['prompt'].shape[0]} in {paths[0]}", path, "pass prompts of one --n-prompt")
 
 
 def column_names(paths, cks):

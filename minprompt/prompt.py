@@ -103,6 +103,22 @@ def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path, n_embd
                         "pass the --base it was trained on, or retrain the prompt on this base")
 
 
+def check_ensemble(paths, cks):
+    """Members of one ensemble: one classification task, one label set, one template, one prompt length."""
+    first = cks[0]
+    for path, ck in zip(paths, cks):
+        if ck["kind"] != "classification":
+            raise UserError(f"an ensemble combines label scores, and this prompt is for {ck['kind']}", path,
+                            "ensembles are for classification tasks")
+        for key, what in (("task", "task"), ("labels", "labels"), ("template", "template")):
+            if ck[key] != first[key]:
+                raise UserError(f"ensemble members must share one {what}: {ck[key]!r} here, {first[key]!r} in {paths[0]}",
+                                path, "pass prompts trained for the same task")
+        if ck["prompt"].shape != first["prompt"].shape:
+            raise UserError(f"ensemble members must have one prompt length: {ck['prompt'].shape[0]} here, "
+                            f"{first['prompt'].shape[0]} in {paths[0]}", path, "pass prompts of one --n-prompt")
+
+
 def nearest_tokens(prompt_tensor, model, tokenizer, k=3):
     """For each prompt vector, the k vocabulary tokens whose embeddings are closest in cosine."""
     wte = model.transformer.wte.weight.detach().float().cpu()  # (vocab, C)

@@ -51,7 +51,8 @@ class App:
                  max_new_tokens=80):
         self.model, self.tokenizer, self.device = model, tokenizer, device
         self.max_batch, self.max_wait, self.max_chars = max_batch, max_wait_ms / 1000, max_chars
-        self.max_new_tokens, self.fingerprint, self.passes = max_new_tokens, fingerprint(model), 0
+        self.max_new_tokens, self.fingerprint = max_new_tokens, fingerprint(model)
+        self.passes, self.largest_pass = 0, 0  # for tests and the curious: how the requests were batched
         self.tasks, self.prompts, self.files = {}, {}, {}
         for path, ck in zip(paths, cks):
             if ck["task"] in self.tasks:
@@ -96,17 +97,23 @@ class App:
         return request.outputs
 
     def work(self):
-        """The worker: the first waiting request, then every request that arrives within max_wait, up to
-        max_batch texts, answered by one predict_mixed call."""
+        """The worker: the first waiting request, then every request that arrives within max_wait while
+        the pass has room (max_batch texts), answered by one predict_mixed call. A request that does not
+        fit is held for the next pass."""
+        held = None
         while True:
-            batch = [self.queue.get()]
+            batch, held = [held or self.queue.get()], None
             n, deadline = len(batch[0].items), time.monotonic() + self.max_wait
             while n < self.max_batch:
                 try:
-                    batch.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    request = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
-                n += len(batch[-1].items)
+                if n + len(request.items) > self.max_batch:
+                    held = request
+                    break
+                batch.append(request)
+                n += len(request.items)
             self.run_batch(batch)
 
     def run_batch(self, batch):
@@ -120,6 +127,7 @@ class App:
             with torch.no_grad():
                 outputs = predict_mixed(self.model, jobs, self.tokenizer, self.max_new_tokens, device=self.device)
             self.passes += 1
+            self.largest_pass = max(self.largest_pass, sum(len(r.items) for r in batch))
             for name, outs in zip(names, outputs):
                 for (request, i, _), out in zip(rows[name], outs):
                     request.outputs[i] = out
@@ -132,6 +140,7 @@ class App:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "minprompt"
+    timeout = 30  # seconds a client may stall while sending; then its connection is dropped
 
     def do_GET(self):
         if self.path != "/tasks":
@@ -142,11 +151,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if self.path != "/predict":
                 raise BadRequest(404, f"no such path {self.path}: GET /tasks or POST /predict")
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
+            length = self.headers.get("Content-Length")
+            if length is None or not length.isdigit():
+                raise BadRequest(411, "a request needs a Content-Length header with the body's size in bytes")
+            if int(length) > MAX_BODY:
                 raise BadRequest(413, f"request body over {MAX_BODY} bytes")
             try:
-                body = json.loads(self.rfile.read(length))
+                body = json.loads(self.rfile.read(int(length)))
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise BadRequest(400, f"malformed JSON: {e}") from None
             app = self.server.app
@@ -195,13 +206,18 @@ def main(argv=None):
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
     p.add_argument("--verbose", action="store_true", help="log every request")
     args = p.parse_args(argv)
-    check_positive(args, "max_batch", "max_wait_ms", "max_chars", "max_new_tokens")
+    check_positive(args, "max_batch", "max_chars", "max_new_tokens")
+    if not 0 <= args.max_wait_ms < float("inf"):
+        raise UserError(f"--max-wait-ms must be 0 or more, got {args.max_wait_ms}", None, "pass e.g. --max-wait-ms 5")
     cks = [load_prompt(path) for path in args.prompt]
     device = pick_device(args.device)
     model, tokenizer = load_base_for(args.prompt, cks, args.base, device)
     app = App(model, tokenizer, cks, args.prompt, device, args.max_batch, args.max_wait_ms, args.max_chars,
               args.max_new_tokens)
-    server = make_server(app, args.host, args.port, args.verbose)
+    try:
+        server = make_server(app, args.host, args.port, args.verbose)
+    except OSError as e:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror}", None, "pass another --port") from None
     host, port = server.server_address[:2]
     print(f"serving {', '.join(app.tasks)} on http://{host}:{port} (base {app.fingerprint[:12]}); Ctrl-C stops", flush=True)
     try:

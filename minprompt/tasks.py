@@ -264,9 +264,7 @@ def generate_texts(model, prompt, tokenizer, contexts, max_new_tokens=80, batch_
                    prompt_index=None):
     """Greedy continuations of each context, cut at end-of-text. With a prompt bank (K, P, C),
     prompt_index lists each context's prompt."""
-    outputs = []
-    P = 0 if prompt is None else prompt.shape[-2]
-    max_new_tokens = min(max_new_tokens, model.config.block_size - P - max(len(c) for c in contexts))
+    outputs = []  # each row stops where its own context is full (GPT.generate), whatever its neighbours
     for start in range(0, len(contexts), batch_size):
         chunk = contexts[start: start + batch_size]
         idx, _ = make_batch([(c, [0]) for c in chunk], device)  # right-padded contexts
@@ -296,10 +294,12 @@ def bank_label_logprobs(model, bank, tokenizer, tasks, index, contexts, batch_si
         scores = []
         for start in range(0, len(contexts), batch_size):
             idx, targets = make_batch([(c, [0]) for c in contexts[start: start + batch_size]], device)
-            ix = torch.tensor(index[start: start + batch_size], device=device)  # (b,)
-            logits, _ = model(idx, targets, prompt=bank, answers_only=True, prompt_index=ix)  # (b, vocab)
-            scores += list(F.log_softmax(logits.float(), dim=-1).cpu())
-        return [row[[ids[0] for ids in label_ids[k]]] for k, row in zip(index, scores)]
+            ks = index[start: start + batch_size]
+            logits, _ = model(idx, targets, prompt=bank, answers_only=True,
+                              prompt_index=torch.tensor(ks, device=device))  # (b, vocab)
+            logp = F.log_softmax(logits.float(), dim=-1).cpu()  # (b, vocab)
+            scores += [row[[ids[0] for ids in label_ids[k]]] for k, row in zip(ks, logp)]  # each (n_labels,)
+        return scores
     pairs = [(k, c, a) for k, c in zip(index, contexts) for a in label_ids[k]]  # one row per (context, label)
     scores = []
     for start in range(0, len(pairs), batch_size):
@@ -311,11 +311,11 @@ def bank_label_logprobs(model, bank, tokenizer, tasks, index, contexts, batch_si
 
 
 @torch.no_grad()
-def ensemble_labels(model, bank, tokenizer, task, contexts, vote=False, batch_size=64, device="cpu"):
+def ensemble_labels(model, bank, tokenizer, task, contexts, batch_size=64, device="cpu"):
     """A prompt ensemble: the K prompts in bank (K, P, C), all trained for `task`, answer every context in
-    one pass (each context replicated across the K prompts). The label with the highest mean
-    log-probability over the members wins; vote=True takes the members' majority instead (ties go to the
-    higher mean log-probability). Returns (labels, each member's labels)."""
+    one pass (each context replicated across the K prompts). Returns three answers per context: by the
+    highest mean log-probability over the members, by the members' majority vote (ties to the higher
+    mean log-probability), and each member's own (a list per member)."""
     K = bank.shape[0]
     index = [k for _ in contexts for k in range(K)]
     repeated = [c for c in contexts for _ in range(K)]
@@ -323,12 +323,11 @@ def ensemble_labels(model, bank, tokenizer, task, contexts, vote=False, batch_si
     scores = scores.view(len(contexts), K, len(task.labels))  # (N, K, labels)
     members = scores.argmax(dim=2)  # (N, K): each member's answer
     mean = scores.mean(dim=1)  # (N, labels)
-    if vote:  # the most votes; among equals, the higher mean log-probability
-        counts = F.one_hot(members, len(task.labels)).sum(dim=1)  # (N, labels)
-        winners = [max(range(len(task.labels)), key=lambda i: (c[i], m[i])) for c, m in zip(counts.tolist(), mean.tolist())]
-    else:
-        winners = mean.argmax(dim=1).tolist()
-    return [task.labels[i] for i in winners], [[task.labels[i] for i in row] for row in members.t().tolist()]
+    counts = F.one_hot(members, len(task.labels)).sum(dim=1)  # (N, labels): votes
+    voted = [max(range(len(task.labels)), key=lambda i: (c[i], m[i])) for c, m in zip(counts.tolist(), mean.tolist())]
+    def names(ids):
+        return [task.labels[i] for i in ids]
+    return names(mean.argmax(dim=1).tolist()), names(voted), [names(row) for row in members.t().tolist()]
 
 
 @torch.no_grad()

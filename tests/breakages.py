@@ -27,7 +27,8 @@ BREAKAGES = [
     ("new tokens' positions ignore the row's real length", "minprompt/model.py",
      "new = self.lengths[:, None] + (col - self.width)", "new = col.expand(len(self.lengths), -1)", [GEN, "tests/test_model.py"]),
     ("the last block keeps the prompt's rows as text", "minprompt/model.py",
-     "return self.kept_text(x[self.n_prompt:]) if self.text_only else x", "return self.kept_text(x[:x.shape[0] - self.n_prompt]) if self.text_only else x",
+     "return self.kept_text(x[self.prompt_rows:]) if self.text_only else x",
+     "return self.kept_text(x[:x.shape[0] - self.prompt_rows]) if self.text_only else x",
      ["tests/test_model.py"]),
     ("every row of a bank gets the first prompt", "minprompt/model.py",
      "return t if self.prompt_index is None else t[self.prompt_index]", "return t if self.prompt_index is None else t[:1]",
@@ -48,7 +49,7 @@ BREAKAGES = [
     ("the generation loss is averaged per example, not per token", "minprompt/tasks.py",
      "count += (targets != -100).sum().item()", "count += idx.shape[0]", ["tests/test_tasks.py"]),
     ("predict's length budget ignores the prompt", "minprompt/predict.py",
-     "model.config.block_size - prompt.shape[0])", "model.config.block_size)", [TUNE + "::test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prompt"]),
+     'budget = model.config.block_size - ck["prompt"].shape[0]', "budget = model.config.block_size", [TUNE + "::test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prompt"]),
     ("the fingerprint hashes only the start of each tensor", "minprompt/checkpoint.py",
      "h.update(t.numpy().tobytes())", "h.update(t.numpy().tobytes()[:64])", ["tests/test_checkpoint.py"]),
     ("the write is not atomic", "minprompt/checkpoint.py", "        write(tmp)\n", "        write(path)\n",
@@ -59,12 +60,12 @@ BREAKAGES = [
      ["tests/test_prompt.py"]),
     ("--resume does not load the vectors", "tune_prompt.py", 'soft.weight.copy_(ck["prompt"])',
      "soft.weight.copy_(soft.weight)", [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
-    ("--resume resets the step", "tune_prompt.py", 'best = {"step": ck["steps"],', 'best = {"step": 0,',
+    ("--resume resets the step", "tune_prompt.py", 'return {"step": ck["steps"],', 'return {"step": 0,',
      [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("--resume forgets the best score", "tune_prompt.py", '"score": ck["val_score"],', '"score": float("-inf"),',
      [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("the test split is scored with the last prompt, not the best", "tune_prompt.py",
-     'soft.weight.copy_(load_prompt(prompt_path)["prompt"].to(device))', "soft.weight.copy_(soft.weight)",
+     'soft.weight.copy_(load_prompt(run.prompt_path)["prompt"].to(run.device))', "soft.weight.copy_(soft.weight)",
      [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("train_base.py has no Ctrl-C handling", "train_base.py", "except KeyboardInterrupt:",
      "except ZeroDivisionError:", [TRAIN + "::test_ctrl_c_writes_nothing_and_keeps_the_kept_bases_log"]),
@@ -95,8 +96,11 @@ def main(picked):
     env.setdefault("MINPROMPT_TEST_BASE", tempfile.mkdtemp(prefix="minprompt-base-"))  # or a base you trained
     print("training the tiny test base once ...", flush=True)
     assert run_tests([TRAIN + "::test_pretraining_clearly_lowers_the_loss"], env) == 0, "the unbroken code must pass"
-    caught = 0
     chosen = [(i, b) for i, b in enumerate(BREAKAGES, 1) if not picked or i in picked]
+    for i, (what, file, line, broken, tests) in chosen:  # a line the code no longer has would test nothing
+        count = (ROOT / file).read_text().count(line)
+        assert count == 1, f"breakage {i} ({what}): its line is in {file} {count} times, not once; update it"
+    caught = 0
     for i, (what, file, line, broken, tests) in chosen:
         path = ROOT / file
         original = path.read_text()

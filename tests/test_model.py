@@ -238,3 +238,17 @@ def test_a_bank_without_an_index_and_an_index_without_a_bank_are_refused():
         model(idx, prompt=torch.zeros(3, 4, 64, dtype=torch.float64))
     with pytest.raises(ValueError, match="prompt_index needs a prompt bank"):
         model(idx, prompt=torch.zeros(4, 64, dtype=torch.float64), prompt_index=torch.zeros(2, dtype=torch.long))
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_each_row_generates_as_far_as_its_own_context_allows(use_cache):
+    """A row near the end of the context stops there; a short row beside it is not held back by it,
+    and each gives exactly what it gives alone."""
+    model = tiny()  # block_size 48
+    prompt = torch.randn(4, 64, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    seqs = [list(range(1, 41)), [5, 6, 7]]  # 4 + 40 leaves 4 new tokens; 4 + 3 leaves 41
+    idx, lengths = _right_padded(seqs)
+    out = model.generate(idx, 20, prompt=prompt, lengths=lengths, use_cache=use_cache)
+    assert [len(row) for row in out] == [4, 20]
+    assert out == [_greedy_one_by_one(model, s, n, prompt, None) for s, n in zip(seqs, (4, 20))]
+    assert model.generate(idx[:1], 20, prompt=prompt, use_cache=use_cache) == out[:1]

@@ -1,6 +1,7 @@
 """python -m minprompt.serve: concurrent clients with a mix of tasks get exactly the answers each text gets
 alone (no cross-talk between rows or tasks), in fewer passes than requests; bad requests get a 4xx and a
 one-line JSON error, and the server keeps serving."""
+import http.client
 import json
 import threading
 import urllib.error
@@ -41,7 +42,7 @@ def prompts(tiny_base, tmp_path_factory):
 def server(tiny_base, prompts):
     model, tok = load_base(tiny_base[0])
     cks = [load_prompt(p) for p in prompts]
-    app = serve.App(model, tok, cks, prompts, torch.device("cpu"), max_batch=32, max_wait_ms=200, max_new_tokens=12)
+    app = serve.App(model, tok, cks, prompts, torch.device("cpu"), max_batch=8, max_wait_ms=200, max_new_tokens=12)
     srv = serve.make_server(app, port=0)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield srv, app, model, tok, cks
@@ -90,7 +91,7 @@ def test_concurrent_mixed_requests_get_each_texts_own_answer(server):
         assert one == {"task": requests[2 * i][0], "text": requests[2 * i][1], "output": expected[requests[2 * i]]}
         assert [(r["task"], r["text"], r["output"]) for r in two] == [(t, x, expected[(t, x)])
                                                                        for t, x in requests[2 * i: 2 * i + 2]]
-    assert app.passes < 32  # 32 requests, batched into fewer passes
+    assert app.passes < 32 and app.largest_pass <= 8  # 32 requests batched into fewer passes, none over --max-batch
     assert len({o for o in expected.values()}) > 3  # the answers do differ from text to text and task to task
 
 
@@ -100,8 +101,8 @@ def test_concurrent_mixed_requests_get_each_texts_own_answer(server):
     ("/predict", {"task": "sentiment", "text": "   "}, None, 400, "text must have 1 to 2000 characters"),
     ("/predict", {"task": "sentiment", "text": "x" * 2001}, None, 400, "text must have 1 to 2000 characters, got 2001"),
     ("/predict", {"task": "sentiment", "text": 5}, None, 400, 'each entry must be an object {"task": string'),
-    ("/predict", [], None, 400, "send 1 to 32 texts per request, got 0"),
-    ("/predict", [{"task": "sentiment", "text": "a"}] * 33, None, 400, "send 1 to 32 texts per request, got 33"),
+    ("/predict", [], None, 400, "send 1 to 8 texts per request, got 0"),
+    ("/predict", [{"task": "sentiment", "text": "a"}] * 9, None, 400, "send 1 to 8 texts per request, got 9"),
     ("/nowhere", {"task": "sentiment", "text": "a"}, None, 404, "no such path /nowhere"),
 ])
 def test_bad_requests_get_a_4xx_and_the_server_keeps_serving(server, path, body, raw, status, message):
@@ -111,6 +112,19 @@ def test_bad_requests_get_a_4xx_and_the_server_keeps_serving(server, path, body,
     assert "\n" not in reply["error"]
     ok, answer = call(srv, "/predict", {"task": "sentiment", "text": TEXTS[0]})
     assert ok == 200 and answer["output"] == alone(model, tok, cks[0], TEXTS[0])
+
+
+@pytest.mark.parametrize("length", [None, "abc", "-1"])
+def test_a_missing_or_malformed_content_length_gets_411(server, length):
+    srv = server[0]
+    conn = http.client.HTTPConnection("127.0.0.1", srv.server_address[1], timeout=60)
+    conn.putrequest("POST", "/predict")
+    if length is not None:
+        conn.putheader("Content-Length", length)
+    conn.endheaders()
+    reply = conn.getresponse()
+    assert reply.status == 411 and json.loads(reply.read())["error"].startswith("a request needs a Content-Length")
+    conn.close()
 
 
 def test_two_prompts_for_one_task_are_refused(tiny_base, prompts):

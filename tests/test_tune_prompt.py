@@ -173,6 +173,10 @@ def test_an_ensemble_trains_its_members_and_predict_combines_them(tiny_base, tmp
     answers = [line.split("\t")[0] for line in pred.stdout.splitlines()]
     assert sum(a == r["label"] for a, r in zip(answers, records)) / len(records) == pytest.approx(
         report["splits"]["test"]["mean_logprob"])
+    # a third member with another prompt length, beside the two kept ones: refused before scoring
+    grown = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--ensemble", "3",
+                       *QUICK, "--n-prompt", "6")
+    user_error(grown, "ensemble members must have one prompt length: 6 here, 4 in", out / "member2" / "prompt.pt")
     topic = tmp_path / "topic"
     assert run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8, name="topic")),
                       "--out", str(topic), *QUICK).returncode == 0
