@@ -4,7 +4,8 @@
     python tune_prompt.py --task topic --out out/topic
     python tune_prompt.py --task describe --out out/describe
     python tune_prompt.py --task path/to/my_task --init random --n-prompt 50
-    python tune_prompt.py --compare                        # + baselines: no prompt, hand-written, full fine-tuning
+    python tune_prompt.py --method prefix --out out/sentiment-prefix   # prefix tuning: keys and values per layer
+    python tune_prompt.py --compare                        # + no prompt, hand-written, the other method, full fine-tuning
     python tune_prompt.py --resume --steps 200             # continue from out/<task>/prompt.pt
     python tune_prompt.py --ensemble 3                     # 3 prompts, seeds 0-2, and their ensemble on test
 
@@ -27,9 +28,9 @@ from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
 from minprompt.device import autocast_for, pick_device
-from minprompt.errors import UserError, check_positive, run_main
-from minprompt.prompt import (INITS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
-                              load_prompt, make_optimizer, nearest_tokens, save_prompt, tuning_step)
+from minprompt.errors import Interrupted, UserError, check_positive, run_main
+from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
+                              load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
 from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch,
                              naive_bayes_accuracy, selection_score, train_batches)
 
@@ -40,8 +41,11 @@ def parse_args(argv=None):
     p.add_argument("--task", default="sentiment", help="bundled task (sentiment, topic, describe) or a folder with train/val/test.jsonl (default: %(default)s)")
     p.add_argument("--out", default=None, help="folder for prompt.pt, results.json, log.jsonl (default: out/<task name>)")
     p.add_argument("--template", default=None, help="context template with {text} or {input}, e.g. 'Review: {text}\\nSentiment:' (default: the task's)")
+    p.add_argument("--method", default="prompt", choices=METHODS, help="prompt: P vectors in front of the input; prefix: "
+                   "every layer's P keys and values (prefix tuning) (default: %(default)s)")
     p.add_argument("--n-prompt", type=int, default=20, help="number of soft prompt vectors P (default: %(default)s)")
-    p.add_argument("--init", default="labels", choices=INITS, help="prompt initialisation (default: %(default)s)")
+    p.add_argument("--init", default="labels", type=init_choice, help=f"prompt initialisation: {', '.join(INITS)}, or "
+                   "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
     p.add_argument("--steps", type=int, default=300, help="optimizer steps (default: %(default)s)")
     p.add_argument("--lr", type=float, default=0.03, help="AdamW learning rate for the prompt (default: %(default)s)")
@@ -50,13 +54,20 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the frozen model for training steps (CUDA; slow to start)")
-    p.add_argument("--compare", action="store_true", help="also evaluate no prompt, a hand-written prompt and full fine-tuning")
+    p.add_argument("--compare", action="store_true", help="also evaluate no prompt, a hand-written prompt, the other "
+                   "--method and full fine-tuning (those two trained for the same steps and never written)")
     p.add_argument("--ft-lr", type=float, default=3e-4, help="learning rate of full fine-tuning in --compare (default: %(default)s)")
     p.add_argument("--ensemble", type=int, default=1, metavar="N", help="train N prompts (seeds seed..seed+N-1) in "
                    "--out/member<i>/ and report each one and their ensemble on test (classification)")
     p.add_argument("--resume", action="store_true", help="continue training the prompt in --out/prompt.pt")
     p.add_argument("--overwrite", action="store_true", help="train a new prompt even if --out/prompt.pt exists")
     return p.parse_args(argv)
+
+
+def init_choice(value):
+    if value in INITS or (value.startswith("file:") and len(value) > len("file:")):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice {value!r} (choose from {', '.join(INITS)}, or file:PATH)")
 
 
 def show(metrics):
@@ -95,7 +106,7 @@ def main(argv=None):
 
     # ---- the frozen base and the task ------------------------------------------------------------
     model, tokenizer = load_base(args.base, device)
-    P, C = args.n_prompt, model.config.n_embd
+    P = args.n_prompt
     max_len = model.config.block_size - P  # room left for text after the prompt
     if max_len < 8:
         raise UserError(f"--n-prompt {P} leaves {max_len} of the base's {model.config.block_size} positions for text",
@@ -104,14 +115,18 @@ def main(argv=None):
               prompt_path, fingerprint(model), tokenizer.hash())
 
     # ---- the soft prompt: the only trainable tensor -------------------------------------------------
-    soft = SoftPrompt(P, C).to(device)
+    soft = SoftPrompt(*prompt_shape(args.method, P, model.config)).to(device)
     if args.resume:
         best = resume_prompt(run, soft)
+    elif args.init.startswith("file:"):  # e.g. a prompt carried over from another base (minprompt.transfer)
+        load_matching(run, soft, args.init[len("file:"):])
+        best = {"step": 0, "score": float("-inf")}
     else:
         init_prompt(soft, args.init, model, tokenizer, args.init_text, task.labels, args.seed)
         best = {"step": 0, "score": float("-inf")}
     n_frozen = sum(p.numel() for p in model.parameters())
-    print(f"trainable: {soft.weight.numel():,} parameters (prompt {P} x {C}); frozen: {n_frozen:,} (base)")
+    print(f"trainable: {soft.weight.numel():,} parameters ({args.method} {' x '.join(map(str, soft.weight.shape))}); "
+          f"frozen: {n_frozen:,} (base)")
 
     # ---- training, then the test split with the best prompt ------------------------------------------
     step0, t_train = best["step"], time.time()
@@ -144,12 +159,12 @@ def train_ensemble(args, argv, task, out, device):
     cks = [load_prompt(path) for path in paths]  # a member kept from an earlier run may not fit this one
     check_ensemble(paths, cks)
     for path, ck in zip(paths, cks):
-        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
-    bank = torch.stack([ck["prompt"] for ck in cks]).to(device)  # (K, P, C)
+        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config)
+    bank = torch.stack([ck["prompt"] for ck in cks]).to(device)  # (K, P, C) or (K, L, 2, nh, P, hs)
     report = {"members": paths, "splits": {}}
     for split in ("test", *task.extra_splits):
         records = task.splits[split]
-        contexts = [c for c, _ in encode_split(task, tokenizer, records, model.config.block_size - bank.shape[1])[0]]
+        contexts = [c for c, _ in encode_split(task, tokenizer, records, model.config.block_size - bank.shape[-2])[0]]
         with autocast_for(device):
             mean, vote, members = ensemble_labels(model, bank, tokenizer, task, contexts, device=device)
         report["splits"][split] = {"members": [accuracy(m, records) for m in members],
@@ -197,15 +212,22 @@ def encode_splits(task, tokenizer, max_len):
     return data
 
 
-def resume_prompt(run, soft):
-    """Load the prompt in run.prompt_path into soft (same base, same shape); returns its record as `best`."""
-    ck = load_prompt(run.prompt_path)
-    check_prompt_matches_base(ck, run.base_fp, run.tok_hash, run.prompt_path, soft.weight.shape[1])
+def load_matching(run, soft, path):
+    """Copy the prompt file at path into soft: it must be for this base and of this method and length."""
+    ck = load_prompt(path)
+    check_prompt_matches_base(ck, run.base_fp, run.tok_hash, path, run.model.config)
     if ck["prompt"].shape != soft.weight.shape:
-        raise UserError(f"prompt file holds {tuple(ck['prompt'].shape)} vectors, --n-prompt asks for "
-                        f"{tuple(soft.weight.shape)}", run.prompt_path, f"pass --n-prompt {ck['prompt'].shape[0]}")
+        raise UserError(f"prompt file holds a {ck['method']} of {ck['prompt'].shape[-2]} positions, --method and "
+                        f"--n-prompt ask for a {run.args.method} of {soft.weight.shape[-2]}", path,
+                        f"pass --method {ck['method']} --n-prompt {ck['prompt'].shape[-2]}")
     with torch.no_grad():
         soft.weight.copy_(ck["prompt"])
+    return ck
+
+
+def resume_prompt(run, soft):
+    """Load the prompt in run.prompt_path into soft (same base, same shape); returns its record as `best`."""
+    ck = load_matching(run, soft, run.prompt_path)
     print(f"resuming from {run.prompt_path} (step {ck['steps']}, val score {ck['val_score']:.4f})")
     return {"step": ck["steps"], "score": ck["val_score"], "metrics": ck["metrics"], "saved": True}
 
@@ -217,7 +239,7 @@ def save(run, soft, step, score, metrics):
     if os.path.exists(stale):
         os.remove(stale)
     t, a = run.task, run.args
-    save_prompt(run.prompt_path, soft.weight, n_tokens=soft.weight.shape[0], init=a.init, task=t.name, kind=t.kind,
+    save_prompt(run.prompt_path, soft.weight, n_tokens=soft.weight.shape[-2], init=a.init, task=t.name, kind=t.kind,
                 labels=t.labels, template=t.template, base_path=os.path.abspath(a.base), base_fingerprint=run.base_fp,
                 tokenizer_hash=run.tok_hash, steps=step, val_score=score, metrics=metrics, args=vars(a))
 
@@ -258,7 +280,7 @@ def train(run, soft, best):
                           f"(best at step {best['step']})")
     except KeyboardInterrupt:
         bar.close()
-        raise UserError(f"interrupted at step {step + 1}: {what_is_kept(run, best)}", run.prompt_path,
+        raise Interrupted(f"interrupted at step {step + 1}: {what_is_kept(run, best)}", run.prompt_path,
                         "run again with --resume to continue from it" if best.get("saved") else "run again") from None
     finally:
         log.close()
@@ -297,13 +319,14 @@ def report(run, soft, best, facts):
     print(f"test {task.metric}: {test[task.metric]:.3f} (val {val[task.metric]:.3f}); test {show(test)}")
     for s, m in extra.items():  # evaluation-only splits, e.g. the hand-written natural reviews
         print(f"{s} ({len(data[s])} examples, never trained on): {show(m)}")
-    print("nearest vocabulary tokens to each prompt vector (cosine):")
-    for i, near in enumerate(nearest_tokens(soft.weight, run.model, run.tokenizer)):
-        print(f"  {i:3d}: " + "  ".join(f"{tok!r} {sim:.2f}" for tok, sim in near))
+    if run.args.method == "prompt":  # a prefix's keys and values live in no embedding space
+        print("nearest vocabulary tokens to each prompt vector (cosine):")
+        for i, near in enumerate(nearest_tokens(soft.weight, run.model, run.tokenizer)):
+            print(f"  {i:3d}: " + "  ".join(f"{tok!r} {sim:.2f}" for tok, sim in near))
     return {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
             "test": test, "val": val, "extra_splits": extra,  # e.g. {"natural": {"accuracy": ..., "loss": ...}}
             "steps": facts["steps"], "best_step": best["step"], "wall_s": facts["wall_s"],
-            "n_prompt": soft.weight.shape[0], "init": run.args.init, "trainable_params": soft.weight.numel(),
+            "method": run.args.method, "n_prompt": soft.weight.shape[-2], "init": run.args.init, "trainable_params": soft.weight.numel(),
             "frozen_params": facts["frozen_params"], "base_fingerprint": run.base_fp, "device": str(run.device),
             "prompt_bytes": os.path.getsize(run.prompt_path)}
 
@@ -329,7 +352,13 @@ def compare(run, soft, tuned):
         hand_data = {s: encode_split(task, tokenizer, task.splits[s], model.config.block_size - len(hand_ids))[0]
                      for s in splits}
         rows.append(("hand-written prompt", on_splits(model, hand_prompt, hand_data), 0, len(hand.encode())))
-    rows.append((f"soft prompt (P={soft.weight.shape[0]})", tuned, soft.weight.numel(), os.path.getsize(run.prompt_path)))
+    P, method = soft.weight.shape[-2], run.args.method
+    rows.append((f"{method} tuning (P={P}, this run)", tuned, soft.weight.numel(), os.path.getsize(run.prompt_path)))
+    other = "prefix" if method == "prompt" else "prompt"
+    other_soft = tune_other_method(run, other)
+    with run.autocast:
+        rows.append((f"{other} tuning (P={P})", on_splits(model, other_soft()), other_soft.weight.numel(),
+                     other_soft.weight.numel() * other_soft.weight.element_size()))
     ft = full_fine_tune(run)
     with run.autocast:
         rows.append(("full fine-tuning", on_splits(ft, None), ft.num_params(), os.path.getsize(run.args.base)))
@@ -348,6 +377,20 @@ def print_table(rows, metric, splits):
         loss = f"{m['test']['loss']:.3f}" if "loss" in m["test"] else "-"
         extra = "".join(f" {m[s][metric]:.3f} |" for s in splits[1:])
         print(f"| {name} | {m['test'][metric]:.3f} | {loss} |{extra} {params:,} | {size:,} |")
+
+
+def tune_other_method(run, method):
+    """Baseline: the other method (prompt or prefix) trained from the same init, seed, steps and batches
+    as this run, without validation (its last step is scored, as full fine-tuning's is); never written."""
+    args = run.args
+    soft = SoftPrompt(*prompt_shape(method, args.n_prompt, run.model.config)).to(run.device)
+    init = args.init if args.init in INITS else "labels"  # a file:PATH holds a prompt of this run's method
+    init_prompt(soft, init, run.model, run.tokenizer, args.init_text, run.task.labels, args.seed)
+    optimizer = make_optimizer(soft, args.lr)
+    batches = train_batches(run.data["train"], args.batch_size, args.seed)
+    for _ in tqdm(range(args.steps), desc=f"{method} tuning (baseline)", unit="step", leave=False, disable=None):
+        tuning_step(run.model, soft, optimizer, *make_batch(next(batches), run.device), run.autocast)
+    return soft
 
 
 def full_fine_tune(run):

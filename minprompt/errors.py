@@ -13,6 +13,10 @@ class UserError(Exception):
         super().__init__(f"{what}{where}" + (f": {todo}" if todo else ""))
 
 
+class Interrupted(UserError):
+    """Ctrl-C during training: the line says what was kept (a sweep tells it from other errors)."""
+
+
 def run_main(main):
     """Call main(); turn a UserError into the one-line message and exit status 2."""
     try:

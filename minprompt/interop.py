@@ -4,7 +4,8 @@
     python -m minprompt.interop out/sentiment/prompt.pt out/hf
 
 writes out/hf/base/ (a GPT-2 that `GPT2LMHeadModel.from_pretrained` loads) and out/hf/adapter/ (a
-prompt-tuning adapter that `PeftModel.from_pretrained(model, "out/hf/adapter")` loads). Texts are still
+prompt-tuning adapter, or for a prefix (`tune_prompt.py --method prefix`) a prefix-tuning adapter, that
+`PeftModel.from_pretrained(model, "out/hf/adapter")` loads). Texts are still
 encoded with minprompt's tokenizer (`load_base(...)[1]`): the exported model knows token ids, not text.
 
 Optional: this module needs the `hf` extra (transformers, peft, safetensors); nothing else in minprompt
@@ -18,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from minprompt.checkpoint import fingerprint, load_base
+from minprompt.checkpoint import current_umask, fingerprint, load_base
 from minprompt.errors import UserError, run_main
 from minprompt.prompt import check_prompt_matches_base, load_prompt
 
@@ -52,17 +53,27 @@ def to_hf_gpt2(model):
     return hf.eval()
 
 
-def peft_adapter_config(n_prompt, config, base_dir):
-    """The adapter_config.json PEFT writes for prompt tuning of a causal LM."""
-    return {"peft_type": "PROMPT_TUNING", "task_type": "CAUSAL_LM", "num_virtual_tokens": n_prompt,
-            "token_dim": config.n_embd, "num_transformer_submodules": 1,
-            "num_attention_heads": config.n_head, "num_layers": config.n_layer,
-            "prompt_tuning_init": "RANDOM", "inference_mode": True, "base_model_name_or_path": str(base_dir)}
+def peft_adapter_config(method, n_prompt, config, base_dir):
+    """The adapter_config.json PEFT writes for prompt tuning (or prefix tuning) of a causal LM."""
+    common = {"task_type": "CAUSAL_LM", "num_virtual_tokens": n_prompt, "token_dim": config.n_embd,
+              "num_transformer_submodules": 1, "num_attention_heads": config.n_head, "num_layers": config.n_layer,
+              "inference_mode": True, "base_model_name_or_path": str(base_dir)}
+    if method == "prefix":  # no reparameterisation MLP: the keys and values are stored as they are
+        return {"peft_type": "PREFIX_TUNING", "encoder_hidden_size": config.n_embd, "prefix_projection": False, **common}
+    return {"peft_type": "PROMPT_TUNING", "prompt_tuning_init": "RANDOM", **common}
+
+
+def peft_prompt_embeddings(prompt):
+    """Our tensor -> PEFT's `prompt_embeddings`: a prompt (P, C) as it is; a prefix (L, 2, nh, P, hs) as
+    (P, L*2*C), since PEFT views each virtual token's row as (layer, key or value, head, head_size)."""
+    if prompt.dim() == 2:
+        return prompt.contiguous()  # (P, C)
+    return prompt.permute(3, 0, 1, 2, 4).reshape(prompt.shape[3], -1).contiguous()  # (P, L*2*nh*hs)
 
 
 def export_peft(prompt_file, out_dir, base=None):
     """Write out_dir/base (the prompt's base as HF GPT-2) and out_dir/adapter (the prompt as a PEFT
-    prompt-tuning adapter). Returns (base_dir, adapter_dir)."""
+    prompt-tuning or prefix-tuning adapter). Returns (base_dir, adapter_dir)."""
     from safetensors.torch import save_file
 
     out_dir = Path(out_dir).resolve()
@@ -72,15 +83,15 @@ def export_peft(prompt_file, out_dir, base=None):
     ck = load_prompt(prompt_file)
     base = base or ck["base_path"]
     model, tokenizer = load_base(base)
-    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file, model.config.n_embd)
+    check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), prompt_file, model.config)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))  # nothing half-written
     try:
         to_hf_gpt2(model).save_pretrained(tmp / "base")
         (tmp / "adapter").mkdir()
-        prompt = ck["prompt"].float().contiguous()  # (P, C)
-        save_file({"prompt_embeddings": prompt}, str(tmp / "adapter" / "adapter_model.safetensors"))
-        config = peft_adapter_config(prompt.shape[0], model.config, out_dir / "base")
+        prompt = ck["prompt"].float()  # (P, C) or (L, 2, nh, P, hs)
+        save_file({"prompt_embeddings": peft_prompt_embeddings(prompt)}, str(tmp / "adapter" / "adapter_model.safetensors"))
+        config = peft_adapter_config(ck["method"], prompt.shape[-2], model.config, out_dir / "base")
         (tmp / "adapter" / "adapter_config.json").write_text(json.dumps(config, indent=2) + "\n")
         os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
         old = None
@@ -98,12 +109,6 @@ def export_peft(prompt_file, out_dir, base=None):
 def is_export(path):
     """An empty folder, or one holding only what export_peft writes: safe to replace."""
     return path.is_dir() and {p.name for p in path.iterdir()} <= {"base", "adapter"}
-
-
-def current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def main(argv=None):
@@ -124,7 +129,7 @@ def main(argv=None):
     if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not args.overwrite:
         raise UserError("output directory is not empty", args.out, "pass --overwrite or another directory")
     base_dir, adapter_dir = export_peft(args.prompt, args.out, args.base)
-    print(f"wrote {base_dir} (GPT2LMHeadModel) and {adapter_dir} (PEFT prompt-tuning adapter)")
+    print(f"wrote {base_dir} (GPT2LMHeadModel) and {adapter_dir} (PEFT adapter)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ row: several tasks in one batch) puts K*P prompt rows on top; each row attends t
 keys and values. Cached generation runs the same path: its first pass
 computes the prompt's keys and values with the batch and keeps them in the KVCache, shared by every row
 and every new token. `forward_concatenated` is the textbook version, kept as the reference.
+
+Prefix tuning (Li & Liang 2021; P-tuning v2) is the same attention with the prompt's keys and values
+given instead of computed: a prefix (L, 2, n_head, P, head_size) holds every layer's P keys and values,
+no prompt row runs through the blocks, and the text still sits at positions P on. `prefix_of(prompt)`
+turns a soft prompt into the prefix it produces, which gives the same outputs (tested).
 """
 from dataclasses import dataclass, fields, replace
 
@@ -108,8 +113,9 @@ class CausalSelfAttention(nn.Module):
         """(B*T, C) rows -> (B, nh, T, hs)."""
         return t.view(B, T, self.n_head, t.shape[1] // self.n_head).transpose(1, 2)
 
-    def forward(self, x, layout, kv=None):
-        """x: (K*P + B*T, C) laid out as `layout` says; kv: this layer's KVCache during generation.
+    def forward(self, x, layout, kv=None, given=None):
+        """x: (K*P + B*T, C) laid out as `layout` says; kv: this layer's KVCache during generation;
+        given: prefix tuning's keys and values for this layer, (K, 2, nh, P', hs) (then x has no prompt rows).
         Each prompt's rows attend causally among themselves (K sequences: they never see the text);
         each text row attends to [its prompt's P keys, its own sequence's keys up to itself].
         Returns the rows layout.out_rows names, after the output projection."""
@@ -117,9 +123,11 @@ class CausalSelfAttention(nn.Module):
         q, k, v = self.c_attn(x).split(C, dim=1)  # 3 x (K*P + B*T, C): one matmul for prompts and text
         pq, pk, pv = (self.heads(t[:K * P], K, P) for t in (q, k, v))  # (K, nh, P, hs)
         q, k, v = (self.heads(t[K * P:], B, T) for t in (q, k, v))  # (B, nh, T, hs)
-        prefix = (layout.each_row(pk), layout.each_row(pv)) if P else (None, None)  # (1 or B, nh, P, hs)
+        if given is not None:
+            pk, pv = given.to(q.dtype).unbind(1)  # (K, nh, P', hs) each
+        prefix = (layout.each_row(pk), layout.each_row(pv)) if pk.shape[2] else (None, None)  # (1 or B, nh, P, hs)
         if kv is not None:  # generation: the first pass stores the prompt's keys, every pass its text keys
-            if P:
+            if prefix[0] is not None:
                 kv.prefix = prefix
             prefix = kv.prefix
             k, v = kv.update(layout.slot, k, v)  # (B, nh, S, hs) each: the columns in use
@@ -152,9 +160,9 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-5)
         self.mlp = MLP(config)
 
-    def forward(self, x, layout, kv=None):
+    def forward(self, x, layout, kv=None, given=None):
         """x: (K*P + B*T, C) -> the same rows; in the last block only the kept text rows: (N, C)."""
-        x = layout.out_rows(x) + self.attn(self.ln_1(x), layout, kv)  # attention reads every row
+        x = layout.out_rows(x) + self.attn(self.ln_1(x), layout, kv, given)  # attention reads every row
         return x + self.mlp(self.ln_2(x))
 
 
@@ -185,32 +193,38 @@ class GPT(nn.Module):
         return sum(p.numel() for p in self.parameters())  # the tied embedding counts once
 
     def forward(self, idx, targets=None, prompt=None, answers_only=False, cache=None, slot=0, prompt_index=None):
-        """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) or None.
+        """idx: (B, T) token ids; targets: (B, T) ids or -100 (ignored); prompt: (P, C) soft prompt
+        vectors, (L, 2, n_head, P, head_size) prefix keys and values (prefix tuning), or None.
         Returns logits (B, T, vocab) for the text positions and the mean cross-entropy (or None).
         answers_only=True (with targets): the last block's MLP and the LM head run only at the N
         positions that have a target, and logits come back as (N, vocab), one row per target in
         row-major order. Same loss, less work when few positions are scored (prompt tuning scores
         only the answer tokens): no other position's output can reach the loss.
-        A prompt bank: prompt (K, P, C) and prompt_index (B,) long; row b then behaves exactly as if
-        prompt[prompt_index[b]] were concatenated in front of it, and each prompt runs once.
+        A prompt bank: prompt (K, P, C) (or K prefixes, (K, L, 2, n_head, P, head_size)) and prompt_index
+        (B,) long; row b then behaves exactly as if prompt[prompt_index[b]] were in front of it alone,
+        and each prompt runs once.
         cache, slot: generation (see generate): the KVCache, and the cache column where this call's
         tokens go (slot + t for token t); the first call, at slot 0, passes the prompt."""
         B, T = idx.shape
-        bank = self._bank(prompt, prompt_index, B)  # (K, P, C) or None
-        K, P = (1, 0) if bank is None else bank.shape[:2]
+        bank = self._bank(prompt, prompt_index, B)  # (K, P, C), (K, L, 2, nh, P, hs) or None
+        K, P = (1, 0) if bank is None else (bank.shape[0], bank.shape[-2])
+        given = [None] * self.config.n_layer  # per layer, prefix tuning's (K, 2, nh, P, hs)
+        if bank is not None and bank.dim() == 6:  # a prefix: no prompt rows, P keys and values per layer
+            given, bank = bank.unbind(1), None
+        rows = 0 if bank is None else P  # prompt rows on top of the text, per prompt
         keep = self._answer_rows(targets, answers_only)  # (B*T,) bool or None
         if cache is None:
             self._check_length(P, T)
             pos, kvs = torch.arange(P, P + T, device=idx.device), [None] * len(self.transformer.h)  # pos (T,)
-            layout = Layout(n_prompt=P, batch=B, length=T, n_prompts=K, prompt_index=prompt_index)
+            layout = Layout(n_prompt=rows, batch=B, length=T, n_prompts=K, prompt_index=prompt_index)
         else:  # each row's positions, and the keys each token may see, built once for every layer
             pos, kvs = cache.positions(slot, T), cache.layers  # pos (B, T)
-            layout = Layout(n_prompt=P, batch=B, length=T, n_prompts=K, prompt_index=prompt_index, slot=slot,
+            layout = Layout(n_prompt=rows, batch=B, length=T, n_prompts=K, prompt_index=prompt_index, slot=slot,
                             mask=cache.mask(slot, T))
         x = self.embed(idx, bank, pos)  # (K*P + B*T, C)
-        for block, kv in zip(self.transformer.h[:-1], kvs):
-            x = block(x, layout, kv)  # (K*P + B*T, C)
-        x = self.transformer.h[-1](x, layout.last_block(keep), kvs[-1])  # (B*T, C), or (N, C) kept
+        for block, kv, g in zip(self.transformer.h[:-1], kvs, given):
+            x = block(x, layout, kv, g)  # (K*P + B*T, C)
+        x = self.transformer.h[-1](x, layout.last_block(keep), kvs[-1], given[-1])  # (B*T, C), or (N, C) kept
         return self.head(x, targets, keep, B, T)
 
     def embed(self, idx, bank, pos):
@@ -224,8 +238,12 @@ class GPT(nn.Module):
         return torch.cat([prompts.view(-1, x.shape[-1]), x])  # (K*P + B*T, C)
 
     def _bank(self, prompt, prompt_index, B):
-        """prompt (P, C) -> (1, P, C); a bank (K, P, C) needs prompt_index (B,) with values in 0..K-1."""
-        if prompt is None or prompt.dim() == 2:
+        """prompt (P, C) -> (1, P, C), a prefix (L, 2, nh, P, hs) -> (1, L, 2, nh, P, hs); a bank (K, P, C)
+        or (K, L, 2, nh, P, hs) needs prompt_index (B,) with values in 0..K-1."""
+        if prompt is not None and prompt.dim() not in (2, 3, 5, 6):
+            raise ValueError(f"a prompt is (P, n_embd) or a prefix (n_layer, 2, n_head, P, head_size), optionally "
+                             f"with a bank dimension in front; got shape {tuple(prompt.shape)}")
+        if prompt is None or prompt.dim() in (2, 5):
             if prompt_index is not None:
                 raise ValueError("prompt_index needs a prompt bank: prompt of shape (K, P, n_embd)")
             return None if prompt is None else prompt[None]
@@ -382,6 +400,21 @@ def forward_concatenated(model, idx, targets=None, prompt=None, answers_only=Fal
         x = block(x, layout)  # (B*(P+T), C)
     x = model.transformer.h[-1](x, layout.last_block(text))  # (B*T, C) or (N, C)
     return model.head(x, targets, answers, B, T)
+
+
+def prefix_of(model, prompt):
+    """The prefix a soft prompt (P, C) amounts to: every layer's keys and values of the prompt's rows,
+    (L, 2, nh, P, hs). model(idx, prompt=prefix_of(model, p)) gives model(idx, prompt=p)'s outputs
+    (tests/test_model.py); prefix tuning starts from it, and it is differentiable in the prompt."""
+    P, C = prompt.shape
+    layout = Layout(n_prompt=0, batch=1, length=P)  # the prompt's rows as one sequence of its own
+    x = prompt + model.transformer.wpe(torch.arange(P, device=prompt.device))  # (P, C)
+    layers = []
+    for block in model.transformer.h:
+        k, v = block.attn.c_attn(block.ln_1(x)).split(C, dim=1)[1:]  # (P, C) each
+        layers.append(torch.stack([block.attn.heads(t, 1, P)[0] for t in (k, v)]))  # (2, nh, P, hs)
+        x = block(x, layout)  # (P, C): the next layer's input
+    return torch.stack(layers)  # (L, 2, nh, P, hs)
 
 
 def _pick(logits, temperature, top_k):

@@ -61,13 +61,13 @@ def main(argv=None):
     jobs = []  # (task, prompt, encoded contexts), one per prompt file
     for ck in cks:
         task = Task(ck["task"], "", ck["kind"], ck["template"], labels=ck["labels"])
-        budget = model.config.block_size - ck["prompt"].shape[0]
+        budget = model.config.block_size - ck["prompt"].shape[-2]  # room after P prompt positions
         examples, n_cut = encode_split(task, tokenizer, [{task.field: t} for t in texts], budget)
         if n_cut:
             print(f"note: {n_cut} inputs longer than the context were cut from the left ({task.name})", file=sys.stderr)
         jobs.append((task, ck["prompt"].to(device), [c for c, _ in examples]))
     if args.ensemble:  # one task: every input under every member, in one pass
-        bank = torch.stack([prompt for _, prompt, _ in jobs])  # (K, P, C)
+        bank = torch.stack([prompt for _, prompt, _ in jobs])  # (K, P, C) or (K, L, 2, nh, P, hs)
         mean, vote, _ = tasks.ensemble_labels(model, bank, tokenizer, jobs[0][0], jobs[0][2], device=device)
         return print_outputs(texts, [jobs[0][0].name], [vote if args.vote else mean], args.jsonl)
     with torch.no_grad():
@@ -82,7 +82,7 @@ def load_base_for(paths, cks, base, device):
         raise UserError("prompt file does not say which base it was trained on", paths[0], "pass --base")
     model, tokenizer = load_base(base or cks[0]["base_path"], device)
     for path, ck in zip(paths, cks):  # every prompt must belong to this one base
-        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config.n_embd)
+        check_prompt_matches_base(ck, fingerprint(model), tokenizer.hash(), path, model.config)
     return model, tokenizer
 
 

@@ -1,4 +1,4 @@
-"""SoftPrompt: the only trained tensor in prompt tuning, its initialisations, and prompt files.
+"""SoftPrompt: the only trained tensor in prompt tuning (or prefix tuning), its initialisations, and prompt files.
 
 Used by `python tune_prompt.py` (trains and saves out/<task>/prompt.pt) and `python -m minprompt.predict`.
 
@@ -12,8 +12,14 @@ if they were token embeddings. Inits (`--init`):
 - labels  the embeddings of the class labels' tokens first, then vocab samples (Lester et al. 2021
           found this init best).
 
-prompt.pt is one dict of plain data: the tensor, its init and length, the task, labels and template,
-and the base's fingerprint and tokenizer hash. Loading it onto another base is refused.
+Two methods (`--method`) train two shapes of tensor, used by the same attention path (model.py):
+- prompt  P vectors in front of the input embeddings, (P, n_embd) (Lester et al. 2021);
+- prefix  every layer's P keys and values, (n_layer, 2, n_head, P, head_size) (Li & Liang 2021,
+          P-tuning v2): L x 2 x n_embd / n_embd times the numbers, and a say in every layer. It
+          starts as the prefix its init's prompt produces (model.prefix_of), so every init works for it.
+
+prompt.pt is one dict of plain data: the tensor, its method, init and length, the task, labels and
+template, and the base's fingerprint and tokenizer hash. Loading it onto another base is refused.
 """
 from contextlib import nullcontext
 from functools import partial
@@ -23,27 +29,44 @@ import torch.nn as nn
 
 from minprompt.checkpoint import atomic_save, load_file
 from minprompt.errors import UserError
-from minprompt.model import forward_concatenated
+from minprompt.model import forward_concatenated, prefix_of
 
 INITS = ("random", "vocab", "text", "labels")
+METHODS = ("prompt", "prefix")
 PROMPT_FORMAT = "minprompt-prompt-v1"
 N_FREQUENT = 1000
 REQUIRED_KEYS = ("task", "kind", "labels", "template", "base_fingerprint", "tokenizer_hash")  # what predict reads
 
 
 class SoftPrompt(nn.Module):
-    def __init__(self, n_tokens, n_embd):
+    """SoftPrompt(P, C): a prompt, (P, C); SoftPrompt(L, 2, nh, P, hs): a prefix (see prompt_shape)."""
+    def __init__(self, *shape):
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(n_tokens, n_embd))  # (P, C)
+        self.weight = nn.Parameter(torch.zeros(shape))  # (P, C) or (L, 2, nh, P, hs)
 
     def forward(self):
-        return self.weight  # (P, C)
+        return self.weight  # (P, C) or (L, 2, nh, P, hs)
+
+
+def prompt_shape(method, n_prompt, config):
+    """The trained tensor's shape for --method and --n-prompt on a base of this GPTConfig."""
+    if method == "prompt":
+        return (n_prompt, config.n_embd)
+    if method == "prefix":
+        return (config.n_layer, 2, config.n_head, n_prompt, config.n_embd // config.n_head)
+    raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+
+
+def method_of(t):
+    """A prompt file's tensor -> its method: (P, C) is a prompt, (L, 2, nh, P, hs) a prefix."""
+    return "prefix" if t.dim() == 5 else "prompt"
 
 
 def init_prompt(prompt, init, model, tokenizer, init_text=None, labels=(), seed=0):
-    """Fill prompt.weight (P, C) in place from the frozen model's embedding table."""
+    """Fill prompt.weight in place from the frozen model's embedding table: P vectors (P, C) chosen by
+    `init`; a prefix (L, 2, nh, P, hs) gets the keys and values those P vectors produce."""
     wte = model.transformer.wte.weight.detach()  # (vocab, C)
-    P = prompt.weight.shape[0]
+    P = prompt.weight.shape[-2]
     g = torch.Generator().manual_seed(seed)
     first_merge = 256
     frequent = torch.arange(first_merge, min(first_merge + N_FREQUENT, tokenizer.eot_id))  # most frequent merges
@@ -66,13 +89,15 @@ def init_prompt(prompt, init, model, tokenizer, init_text=None, labels=(), seed=
     else:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
     with torch.no_grad():
-        prompt.weight.copy_(rows.to(prompt.weight.device))
+        rows = rows.to(prompt.weight.device)  # (P, C)
+        prompt.weight.copy_(prefix_of(model, rows) if prompt.weight.dim() == 5 else rows)
     return prompt
 
 
 def save_prompt(path, prompt_tensor, **meta):
-    """Write prompt.pt atomically: the (P, C) tensor plus plain-data metadata."""
-    atomic_save({"format": PROMPT_FORMAT, "prompt": prompt_tensor.detach().cpu().clone(), **meta}, path)
+    """Write prompt.pt atomically: the (P, C) or (L, 2, nh, P, hs) tensor, its method, and plain-data metadata."""
+    atomic_save({"format": PROMPT_FORMAT, "prompt": prompt_tensor.detach().cpu().clone(),
+                 "method": method_of(prompt_tensor), **meta}, path)
 
 
 def load_prompt(path):
@@ -82,15 +107,19 @@ def load_prompt(path):
     missing = [key for key in REQUIRED_KEYS if key not in ck]
     if missing:
         raise UserError(f"prompt file lacks {', '.join(missing)}", path, "pass a prompt.pt written by tune_prompt.py")
-    if ck["prompt"].dim() != 2 or not ck["prompt"].is_floating_point():
-        raise UserError(f"prompt tensor has shape {tuple(ck['prompt'].shape)} and dtype {ck['prompt'].dtype}, "
-                        "expected (P, n_embd) floats", path, "pass a prompt.pt written by tune_prompt.py")
+    method = ck.setdefault("method", "prompt")  # files from before prefix tuning hold prompts
+    expected = {"prompt": (2, "(P, n_embd)"), "prefix": (5, "(n_layer, 2, n_head, P, head_size)")}.get(method)
+    if expected is None:
+        raise UserError(f"unknown method {method!r} in prompt file", path, f"the methods are {', '.join(METHODS)}")
+    if ck["prompt"].dim() != expected[0] or not ck["prompt"].is_floating_point():
+        raise UserError(f"{method} tensor has shape {tuple(ck['prompt'].shape)} and dtype {ck['prompt'].dtype}, "
+                        f"expected {expected[1]} floats", path, "pass a prompt.pt written by tune_prompt.py")
     if not torch.isfinite(ck["prompt"]).all():
         raise UserError("prompt holds NaN or infinite values", path, "retrain it with `python tune_prompt.py --overwrite`")
     return ck
 
 
-def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path, n_embd=None):
+def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path, config=None):
     """Refuse a prompt trained on another base: its vectors only mean something to that model."""
     if ck["base_fingerprint"] != base_fingerprint:
         raise UserError(f"prompt was trained on base {ck['base_fingerprint'][:12]}, this base is {base_fingerprint[:12]}",
@@ -98,8 +127,10 @@ def check_prompt_matches_base(ck, base_fingerprint, tokenizer_hash, path, n_embd
     if ck["tokenizer_hash"] != tokenizer_hash:
         raise UserError(f"prompt was trained with tokenizer {ck['tokenizer_hash'][:12]}, this base has "
                         f"{tokenizer_hash[:12]}", path, "retrain the prompt on this base")
-    if n_embd is not None and ck["prompt"].shape[1] != n_embd:  # a hand-made file with this base's fingerprint
-        raise UserError(f"prompt vectors are {ck['prompt'].shape[1]} wide, this base is {n_embd} wide", path,
+    shape = tuple(ck["prompt"].shape)  # a hand-made file with this base's fingerprint may still not fit it
+    if config is not None and shape != prompt_shape(ck["method"], shape[-2], config):
+        raise UserError(f"{ck['method']} tensor has shape {shape}, this base needs "
+                        f"{prompt_shape(ck['method'], shape[-2], config)}", path,
                         "pass the --base it was trained on, or retrain the prompt on this base")
 
 
@@ -115,12 +146,13 @@ def check_ensemble(paths, cks):
                 raise UserError(f"ensemble members must share one {what}: {ck[key]!r} here, {first[key]!r} in {paths[0]}",
                                 path, "pass prompts trained for the same task")
         if ck["prompt"].shape != first["prompt"].shape:
-            raise UserError(f"ensemble members must have one prompt length: {ck['prompt'].shape[0]} here, "
-                            f"{first['prompt'].shape[0]} in {paths[0]}", path, "pass prompts of one --n-prompt")
+            raise UserError(f"ensemble members must have one method and prompt length: {ck['method']} of "
+                            f"{ck['prompt'].shape[-2]} here, {first['method']} of {first['prompt'].shape[-2]} in "
+                            f"{paths[0]}", path, "pass prompts of one --method and --n-prompt")
 
 
 def nearest_tokens(prompt_tensor, model, tokenizer, k=3):
-    """For each prompt vector, the k vocabulary tokens whose embeddings are closest in cosine."""
+    """For each prompt vector (P, C), the k vocabulary tokens whose embeddings are closest in cosine."""
     wte = model.transformer.wte.weight.detach().float().cpu()  # (vocab, C)
     p = prompt_tensor.detach().float().cpu()  # (P, C)
     cos = nn.functional.normalize(p, dim=1) @ nn.functional.normalize(wte, dim=1).T  # (P, vocab)

@@ -65,7 +65,7 @@ class App:
 
     def describe(self):
         return {"base_fingerprint": self.fingerprint, "tasks": [
-            {"task": name, "kind": t.kind, "labels": t.labels, "n_prompt": self.prompts[name].shape[0],
+            {"task": name, "kind": t.kind, "labels": t.labels, "n_prompt": self.prompts[name].shape[-2],
              "file": self.files[name]} for name, t in self.tasks.items()]}
 
     def parse(self, body):
@@ -82,7 +82,7 @@ class App:
                 raise BadRequest(404, f"unknown task {entry['task']!r}; loaded: {', '.join(self.tasks)}")
             if not entry["text"].strip() or len(entry["text"]) > self.max_chars:
                 raise BadRequest(400, f"text must have 1 to {self.max_chars} characters, got {len(entry['text'])}")
-            budget = self.model.config.block_size - self.prompts[task.name].shape[0]
+            budget = self.model.config.block_size - self.prompts[task.name].shape[-2]
             (context, _), = encode_split(task, self.tokenizer, [{task.field: entry["text"]}], budget)[0]
             items.append((task.name, context))
         return items

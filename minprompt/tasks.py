@@ -332,15 +332,15 @@ def ensemble_labels(model, bank, tokenizer, task, contexts, batch_size=64, devic
 
 @torch.no_grad()
 def predict_mixed(model, jobs, tokenizer, max_new_tokens=80, batch_size=64, device="cpu"):
-    """Several tasks on one frozen base at once. jobs: [(task, prompt (P, C), encoded contexts)];
-    returns each job's outputs, as predict() would give them. Jobs whose prompts have one length and
-    whose tasks one kind share a prompt bank: each (job, context) pair is a row under its job's prompt
+    """Several tasks on one frozen base at once. jobs: [(task, prompt (P, C) or prefix, encoded contexts)];
+    returns each job's outputs, as predict() would give them. Jobs whose prompts have one shape (method
+    and length) and whose tasks one kind share a prompt bank: each (job, context) pair is a row under its job's prompt
     (prompt_index), so one batched pass serves any mix of tasks, each prompt computed once per batch."""
     outputs, groups = [None] * len(jobs), {}
     for j, (task, prompt, _) in enumerate(jobs):
-        groups.setdefault((prompt.shape[0], task.kind), []).append(j)
+        groups.setdefault((tuple(prompt.shape), task.kind), []).append(j)
     for (_, kind), members in groups.items():
-        bank = torch.stack([jobs[j][1] for j in members])  # (K, P, C)
+        bank = torch.stack([jobs[j][1] for j in members])  # (K, P, C) or (K, L, 2, nh, P, hs)
         index = [k for k, j in enumerate(members) for _ in jobs[j][2]]  # each row's prompt
         contexts = [c for j in members for c in jobs[j][2]]
         if kind == "classification":

@@ -67,6 +67,29 @@ def test_exported_adapter_gives_same_predictions(tmp_path):
     assert torch.equal(ours.argmax(-1), theirs.argmax(-1))
 
 
+def test_exported_prefix_gives_the_same_logits_under_peft_prefix_tuning(tmp_path):
+    """tune_prompt.py --method prefix: a prefix of arbitrary keys and values, exported as PEFT's
+    PREFIX_TUNING adapter; PEFT's GPT-2 with it gives our logits."""
+    model = random_gpt()
+    c = model.config
+    prefix = torch.randn(c.n_layer, 2, c.n_head, 6, c.n_embd // c.n_head) * 0.5  # (L, 2, nh, P, hs)
+    base = tmp_path / "base.pt"
+    save_base(base, model, TOK, train_args={}, metrics={})
+    save_prompt(tmp_path / "prefix.pt", prefix, n_tokens=6, init="random", task="t", kind="classification",
+                labels=["a", "b"], template="{text}", base_path=str(base), base_fingerprint=fingerprint(model),
+                tokenizer_hash=TOK.hash())
+    base_dir, adapter_dir = export_peft(tmp_path / "prefix.pt", tmp_path / "hf")
+
+    from transformers import GPT2LMHeadModel
+    peft_model = PeftModel.from_pretrained(GPT2LMHeadModel.from_pretrained(base_dir), adapter_dir).eval()
+    assert peft_model.peft_config["default"].peft_type == "PREFIX_TUNING"
+    idx, _ = make_batch(random_batch(), "cpu")
+    with torch.no_grad():
+        ours, _ = model(idx, prompt=prefix)  # (B, T, vocab)
+        theirs = peft_model(input_ids=idx).logits  # prefix tuning adds no positions to the output
+    assert (ours - theirs).abs().max().item() < 1e-4
+
+
 def test_peft_loss_and_prompt_gradient_match():
     model = random_gpt()
     P = 5

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from minprompt.model import GPT, PRESETS, forward_concatenated, preset
+from minprompt.model import GPT, PRESETS, forward_concatenated, prefix_of, preset
 
 V = 97
 
@@ -102,6 +102,35 @@ def test_shared_prefix_equals_concatenation(B, T, P, impl, n_pad, seed):
     torch.testing.assert_close(model(idx, prompt=prompt)[0], forward_concatenated(model, idx, prompt=prompt)[0])
 
 
+def as_prefixes(model, prompts):
+    """(P, C) -> its prefix (L, 2, nh, P, hs); a bank (K, P, C) -> (K, L, 2, nh, P, hs)."""
+    if prompts.dim() == 2:
+        return prefix_of(model, prompts)
+    return torch.stack([prefix_of(model, p) for p in prompts])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 16), st.integers(1, 12), st.sampled_from(["sdpa", "math"]),
+       st.integers(0, 2 ** 16))
+def test_the_prefix_a_prompt_produces_gives_that_prompts_outputs(B, T, P, impl, seed):
+    """Prefix tuning's path (keys and values given per layer, no prompt rows) against the literal
+    concatenation of the prompt they came from: logits, loss, and the gradient through prefix_of."""
+    model = tiny(impl)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(V, (B, T), generator=g)
+    targets = torch.randint(V, (B, T), generator=g)
+    targets[:, 1:][torch.rand(B, T - 1, generator=g) < 0.3] = -100
+    prompt = torch.randn(P, 64, generator=g, dtype=torch.float64, requires_grad=True)
+    prefix = prefix_of(model, prompt)  # (L, 2, nh, P, hs)
+    assert prefix.shape == (2, 2, 2, P, 32)
+    ref_logits, ref_loss = forward_concatenated(model, idx, targets, prompt=prompt)
+    for answers_only in (False, True):
+        logits, loss = model(idx, targets, prompt=prefix, answers_only=answers_only)
+        torch.testing.assert_close(logits, ref_logits[targets != -100] if answers_only else ref_logits)
+        torch.testing.assert_close(loss, ref_loss)
+        torch.testing.assert_close(*(torch.autograd.grad(l, prompt, retain_graph=True)[0] for l in (loss, ref_loss)))
+
+
 def _right_padded(seqs):
     T = max(len(s) for s in seqs)
     idx = torch.zeros(len(seqs), T, dtype=torch.long)
@@ -189,11 +218,12 @@ def test_prompt_tuning_step_compiles_without_graph_breaks():
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 5), st.integers(1, 10), st.sampled_from(["sdpa", "math"]),
-       st.integers(0, 2 ** 16))
-def test_a_prompt_bank_equals_each_row_concatenated_with_its_own_prompt(K, P, B, T, impl, seed):
+       st.integers(0, 2 ** 16), st.sampled_from(["prompt", "prefix"]))
+def test_a_prompt_bank_equals_each_row_concatenated_with_its_own_prompt(K, P, B, T, impl, seed, method):
     """A bank (K, P, C) with prompt_index (B,): repeats and unused prompts included. Logits, loss and the
     bank's gradient equal the literal concatenation of each row's prompt; each row's logits equal that row
-    run alone with its prompt; a prompt no row uses gets no gradient."""
+    run alone with its prompt; a prompt no row uses gets no gradient. method "prefix": the same for a bank
+    of the prefixes (K, L, 2, nh, P, hs) those prompts produce."""
     model = tiny(impl)
     g = torch.Generator().manual_seed(seed)
     idx = torch.randint(V, (B, T), generator=g)
@@ -201,27 +231,31 @@ def test_a_prompt_bank_equals_each_row_concatenated_with_its_own_prompt(K, P, B,
     targets[:, 1:][torch.rand(B, T - 1, generator=g) < 0.3] = -100  # holes, as around answers
     bank = torch.randn(K, P, 64, generator=g, dtype=torch.float64, requires_grad=True)
     ix = torch.randint(K, (B,), generator=g)
+    tested = bank if method == "prompt" else as_prefixes(model, bank)  # (K, P, C) or (K, L, 2, nh, P, hs)
     for answers_only in (False, True):
         results = []
-        for forward in (model, partial(forward_concatenated, model)):
-            logits, loss = forward(idx, targets, prompt=bank, prompt_index=ix, answers_only=answers_only)
-            results.append((logits, loss, *torch.autograd.grad(loss, bank)))
+        for forward, b in ((model, tested), (partial(forward_concatenated, model), bank)):
+            logits, loss = forward(idx, targets, prompt=b, prompt_index=ix, answers_only=answers_only)
+            results.append((logits, loss, *torch.autograd.grad(loss, bank, retain_graph=True)))
         for fast, ref in zip(*results):
             torch.testing.assert_close(fast, ref)
         unused = [k for k in range(K) if k not in ix.tolist()]
         assert (results[0][2][unused] == 0).all()
-    logits, _ = model(idx, prompt=bank, prompt_index=ix)  # (B, T, V)
+    logits, _ = model(idx, prompt=tested, prompt_index=ix)  # (B, T, V)
     for b in range(B):
-        torch.testing.assert_close(logits[b:b + 1], model(idx[b:b + 1], prompt=bank[ix[b]])[0])
+        torch.testing.assert_close(logits[b:b + 1], model(idx[b:b + 1], prompt=tested[ix[b]])[0])
 
 
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.lists(st.integers(0, V - 1), min_size=1, max_size=10), min_size=1, max_size=4),
-       st.integers(1, 3), st.integers(1, 6), st.integers(1, 10), st.integers(0, 2 ** 16))
-def test_cached_generation_with_a_bank_equals_each_row_alone(seqs, K, P, n_new, seed):
+       st.integers(1, 3), st.integers(1, 6), st.integers(1, 10), st.integers(0, 2 ** 16),
+       st.sampled_from(["prompt", "prefix"]))
+def test_cached_generation_with_a_bank_equals_each_row_alone(seqs, K, P, n_new, seed, method):
+    """Prompts, or prefixes of any values (not only those a prompt produces)."""
     model = tiny()
     g = torch.Generator().manual_seed(seed)
-    bank = torch.randn(K, P, 64, generator=g, dtype=torch.float64)
+    shape = (P, 64) if method == "prompt" else (2, 2, 2, P, 32)
+    bank = torch.randn(K, *shape, generator=g, dtype=torch.float64)
     ix = torch.randint(K, (len(seqs),), generator=g)
     idx, lengths = _right_padded(seqs)
     eot_id = seed % V

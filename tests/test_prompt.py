@@ -1,5 +1,7 @@
 """The promise of prompt tuning: only the prompt ever moves. Property tests over prompt lengths, inits,
 learning rates, batch contents and step counts on the tiny preset; prompt files and their base check."""
+import re
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -7,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from minprompt.checkpoint import fingerprint
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
-from minprompt.prompt import (INITS, SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt, make_optimizer,
+from minprompt.prompt import (INITS, METHODS, SoftPrompt, prompt_shape, check_prompt_matches_base, init_prompt, load_prompt, make_optimizer,
                               nearest_tokens, save_prompt, tuning_step)
 from minprompt.tokenizer import Tokenizer
 
@@ -35,10 +37,12 @@ def batch(draw_ids, B, T):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(P=st.integers(1, 16), init=st.sampled_from(INITS), lr=st.floats(1e-4, 1.0), steps=st.integers(1, 5),
-       B=st.integers(1, 4), T=st.integers(2, 24), seed=st.integers(0, 2 ** 16),
+       B=st.integers(1, 4), T=st.integers(2, 24), seed=st.integers(0, 2 ** 16), method=st.sampled_from(METHODS),
        ids=st.lists(st.integers(0, TOK.vocab_size - 1), min_size=96, max_size=96))
-def test_only_the_prompt_moves(P, init, lr, steps, B, T, seed, ids):
-    soft = init_prompt(SoftPrompt(P, 64), init, MODEL, TOK, init_text="the film", labels=["great", "awful"], seed=seed)
+def test_only_the_prompt_moves(P, init, lr, steps, B, T, seed, method, ids):
+    """A soft prompt or a prefix: the base bitwise unchanged, every gradient on the trained tensor."""
+    shape = prompt_shape(method, P, MODEL.config)
+    soft = init_prompt(SoftPrompt(*shape), init, MODEL, TOK, init_text="the film", labels=["great", "awful"], seed=seed)
     start = soft.weight.detach().clone()
     optimizer = make_optimizer(soft, lr)
     assert [p for g in optimizer.param_groups for p in g["params"]] == [soft.weight]  # exactly the prompt
@@ -111,6 +115,9 @@ def test_prompt_file_round_trip_and_wrong_base_is_refused(tmp_path):
     (lambda ck: ck.update(prompt=torch.zeros(4)), "prompt tensor has shape (4,)"),
     (lambda ck: ck.update(prompt=torch.zeros(4, 64, dtype=torch.long)), "expected (P, n_embd) floats"),
     (lambda ck: ck["prompt"].__setitem__((1, 2), float("nan")), "prompt holds NaN or infinite values"),
+    (lambda ck: ck.update(method="prefix"), "prefix tensor has shape (4, 64) and dtype torch.float32, expected "
+                                            "(n_layer, 2, n_head, P, head_size) floats"),
+    (lambda ck: ck.update(method="lora"), "unknown method 'lora' in prompt file"),
 ])
 def test_a_hand_made_or_damaged_prompt_file_is_refused_in_one_line(tmp_path, change, expected):
     ck = {"format": "minprompt-prompt-v1", "prompt": torch.zeros(4, 64), **META, "base_fingerprint": "f" * 64,
@@ -126,8 +133,15 @@ def test_a_prompt_of_another_width_is_refused_before_it_reaches_the_model(tmp_pa
     fp = fingerprint(MODEL)
     save_prompt(tmp_path / "p.pt", torch.zeros(4, 32), **META, base_fingerprint=fp, tokenizer_hash=TOK.hash())
     ck = load_prompt(tmp_path / "p.pt")
-    with pytest.raises(UserError, match="prompt vectors are 32 wide, this base is 64 wide"):
-        check_prompt_matches_base(ck, fp, TOK.hash(), tmp_path / "p.pt", MODEL.config.n_embd)
+    with pytest.raises(UserError, match=re.escape("prompt tensor has shape (4, 32), this base needs (4, 64)")):
+        check_prompt_matches_base(ck, fp, TOK.hash(), tmp_path / "p.pt", MODEL.config)
+    L, nh, hs = MODEL.config.n_layer, MODEL.config.n_head, 64 // MODEL.config.n_head
+    save_prompt(tmp_path / "p.pt", torch.zeros(L + 1, 2, nh, 4, hs), **META, base_fingerprint=fp, tokenizer_hash=TOK.hash())
+    ck = load_prompt(tmp_path / "p.pt")
+    assert ck["method"] == "prefix"
+    with pytest.raises(UserError, match=re.escape(f"prefix tensor has shape {(L + 1, 2, nh, 4, hs)}, this base needs "
+                                                  f"{(L, 2, nh, 4, hs)}")):
+        check_prompt_matches_base(ck, fp, TOK.hash(), tmp_path / "p.pt", MODEL.config)
 
 
 def test_truncated_or_foreign_prompt_file(tmp_path):

@@ -176,7 +176,7 @@ def test_an_ensemble_trains_its_members_and_predict_combines_them(tiny_base, tmp
     # a third member with another prompt length, beside the two kept ones: refused before scoring
     grown = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--ensemble", "3",
                        *QUICK, "--n-prompt", "6")
-    user_error(grown, "ensemble members must have one prompt length: 6 here, 4 in", out / "member2" / "prompt.pt")
+    user_error(grown, "ensemble members must have one method and prompt length: prompt of 6 here, prompt of 4 in", out / "member2" / "prompt.pt")
     topic = tmp_path / "topic"
     assert run_script("tune_prompt.py", "--base", str(base), "--task", str(tiny_task(tmp_path, n=8, name="topic")),
                       "--out", str(topic), *QUICK).returncode == 0
@@ -341,7 +341,7 @@ def test_predict_refuses_bad_settings_and_cuts_long_input_to_fit_behind_the_prom
     ck["prompt"] = torch.zeros(4, 96)
     torch.save(ck, tmp_path / "wide.pt")
     wide = run_script("-m", "minprompt.predict", "--prompt", str(tmp_path / "wide.pt"), "a film")
-    assert wide.returncode == 2 and "prompt vectors are 96 wide, this base is 128 wide" in wide.stderr
+    assert wide.returncode == 2 and "prompt tensor has shape (4, 96), this base needs (4, 128)" in wide.stderr
     # an input longer than the context minus the prompt is cut from the left, not a traceback
     long = run_script("-m", "minprompt.predict", "--prompt", str(prompt), "the soup was cold and " * 60 + "lovely")
     assert long.returncode == 0 and "were cut from the left" in long.stderr and len(long.stdout.splitlines()) == 1
@@ -398,7 +398,7 @@ def test_ctrl_c_keeps_the_best_prompt_and_resume_continues(tiny_base, tmp_path):
 
 
 def test_compare_table_has_every_method_and_extra_split_and_never_writes_the_base(tiny_base, tmp_path):
-    """--compare: word-counting Naive Bayes, no prompt, hand-written prompt, soft prompt, full fine-tuning, all
+    """--compare: word-counting Naive Bayes, no prompt, hand-written prompt, soft prompt, prefix, full fine-tuning, all
     on the same test split and on the extra natural split; a test text longer than the context fits behind the
     (longer) hand-written prompt too."""
     base, _ = tiny_base
@@ -414,19 +414,49 @@ def test_compare_table_has_every_method_and_extra_split_and_never_writes_the_bas
     results = json.load(open(out / "results.json"))
     table = results["compare"]
     assert [row["method"] for row in table] == ["naive Bayes on words (train split)", "no prompt", "hand-written prompt",
-                                                "soft prompt (P=4)", "full fine-tuning"]
+                                                "prompt tuning (P=4, this run)", "prefix tuning (P=4)", "full fine-tuning"]
     assert all(0 <= row[f"{s}_accuracy"] <= 1 for row in table for s in ("test", "natural"))
     assert all(0 < row["test_loss"] < float("inf") for row in table[1:]) and table[0]["test_loss"] is None
     assert table[3]["test_loss"] == results["test"]["loss"]  # the tuned prompt's own
     assert table[3]["natural_accuracy"] == results["extra_splits"]["natural"]["accuracy"]
     assert "natural (6 examples, never trained on): accuracy" in result.stdout
     assert table[3]["trainable_params"] == 4 * load_prompt(out / "prompt.pt")["prompt"].shape[1]
-    assert table[4]["trainable_params"] == load_base(base)[0].num_params()
+    c = load_base(base)[0].config
+    assert table[4]["trainable_params"] == c.n_layer * 2 * 4 * c.n_embd  # every layer's keys and values
+    assert table[5]["trainable_params"] == load_base(base)[0].num_params()
     assert "| full fine-tuning |" in result.stdout and "natural accuracy |" in result.stdout
     assert sha256(base) == digest  # full fine-tuning trained a copy
 
 
+def test_prefix_tuning_end_to_end_predict_and_resume_checks_the_method(tiny_base, tmp_path):
+    """--method prefix: the file holds (L, 2, nh, P, hs) keys and values and says so, predict answers with it
+    as it does with a prompt, and --resume refuses a --method the file was not trained with."""
+    base, _ = tiny_base
+    model, tok = load_base(base)
+    task, out = tiny_task(tmp_path, n=24), tmp_path / "prefix"
+    tune_prompt.main(["--base", str(base), "--task", str(task), "--out", str(out), "--method", "prefix", *QUICK])
+    ck = load_prompt(out / "prompt.pt")
+    c = model.config
+    assert ck["method"] == "prefix" and ck["prompt"].shape == (c.n_layer, 2, c.n_head, 4, c.n_embd // c.n_head)
+    assert json.load(open(out / "results.json"))["method"] == "prefix"
+    texts = [r["text"] for r in task_records(task, "test")[:5]]
+    result = run_script("-m", "minprompt.predict", "--prompt", str(out / "prompt.pt"), "--base", str(base), *texts)
+    assert result.returncode == 0, result.stderr
+    t = load_task(str(task))
+    contexts = [cx for cx, _ in encode_split(t, tok, [{"text": x} for x in texts], c.block_size - 4)[0]]
+    expected = [t.labels[i] for i in classify(model, ck["prompt"], tok, t, contexts)]
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == expected
+    result = run_script("tune_prompt.py", "--base", str(base), "--task", str(task), "--out", str(out), "--resume", *QUICK)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: prompt file holds a prefix of 4 positions, --method and --n-prompt ask "
+                                     f"for a prompt of 4 ({out / 'prompt.pt'}): pass --method prefix --n-prompt 4")
+
+
+def task_records(folder, split):
+    return [json.loads(line) for line in open(folder / f"{split}.jsonl")]
+
+
 def test_help_explains_the_options():
     result = run_script("tune_prompt.py", "--help")
-    for flag in ["--base", "--task", "--n-prompt", "--init", "--compare", "--resume", "--lr"]:
+    for flag in ["--base", "--task", "--n-prompt", "--init", "--compare", "--resume", "--lr", "--method"]:
         assert flag in result.stdout

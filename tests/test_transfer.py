@@ -1,0 +1,94 @@
+"""python -m minprompt.transfer between two tiny bases of one recipe and two seeds: the carried prompt
+belongs to the target base (fingerprint, accepted there, scored as the table says), and
+tune_prompt.py --init file:PATH starts from it. Whether it beats a random prompt there is not asserted:
+on this quick target base (400 steps) neither it nor a fresh prompt gets above 0.55 (2026-12-05)."""
+import json
+
+import pytest
+import torch
+
+import tune_prompt
+from conftest import ROOT, TINY_BASE_ARGS, run_script
+from minprompt.checkpoint import fingerprint, load_base
+from minprompt.errors import UserError
+from minprompt.prompt import SoftPrompt, init_prompt, load_prompt
+from minprompt.tasks import encode_split, evaluate, load_task
+from minprompt.transfer import least_squares_map, main as transfer_main
+
+
+@pytest.fixture(scope="module")
+def second_base(tmp_path_factory):
+    """The tiny recipe with another seed and a quarter of the steps: another embedding space, one tokenizer."""
+    import train_base
+
+    out = tmp_path_factory.mktemp("second_base")
+    args = list(TINY_BASE_ARGS)
+    args[args.index("--seed") + 1], args[args.index("--steps") + 1] = "7", "400"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train_base.main(["--corpus", str(ROOT / "data" / "corpus.txt"), "--out", str(out), *args])
+    finally:
+        torch.set_num_threads(threads)
+    return out / "base.pt"
+
+
+def test_least_squares_map_recovers_a_linear_relation():
+    g = torch.Generator().manual_seed(0)
+    emb_a, true_map = torch.randn(300, 16, generator=g), torch.randn(16, 24, generator=g)
+    torch.testing.assert_close(least_squares_map(emb_a, emb_a @ true_map), true_map, atol=1e-4, rtol=1e-4)
+
+
+def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base, tmp_path):
+    base_a, _ = tiny_base
+    source = tmp_path / "a"
+    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "8",
+                      "--steps", "60", "--eval-every", "60", "--batch-size", "16", "--device", "cpu"])
+    out = tmp_path / "moved" / "prompt.pt"
+    result = run_script("-m", "minprompt.transfer", "--prompt", str(source / "prompt.pt"), "--to-base", str(second_base),
+                        "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    model_b, tok = load_base(second_base)
+    ck = load_prompt(out)
+    assert ck["base_fingerprint"] == fingerprint(model_b) and ck["transferred_from"]["map"] == "lstsq"
+    # accepted by predict on the target base; the source prompt is refused there
+    assert run_script("-m", "minprompt.predict", "--prompt", str(out), "Cold soup.").returncode == 0
+    refused = run_script("-m", "minprompt.predict", "--prompt", str(source / "prompt.pt"), "--base", str(second_base), "x")
+    assert refused.returncode == 2 and "prompt was trained on base" in refused.stderr
+
+    task = load_task("sentiment")
+    examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - 8)[0]
+    accuracy = lambda p: evaluate(model_b, p, task, tok, "test", examples)["accuracy"]
+    fresh = accuracy(init_prompt(SoftPrompt(8, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
+    printed = json.loads(out.with_suffix(".json").read_text())["rows"]
+    assert printed["transferred (lstsq), target base"] == accuracy(ck["prompt"])
+    assert printed["fresh prompt (labels init), target base"] == fresh
+
+    # tuning on from it: --init file:PATH loads exactly those vectors (0 steps would be refused: 1 step, lr 1e-9)
+    tuned = tmp_path / "tuned"
+    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", "8",
+                      "--init", f"file:{out}", "--steps", "1", "--lr", "1e-9", "--batch-size", "4", "--device", "cpu"])
+    torch.testing.assert_close(load_prompt(tuned / "prompt.pt")["prompt"], ck["prompt"], atol=1e-6, rtol=0)
+
+
+def test_transfer_refusals_are_one_line(tiny_base, second_base, tmp_path):
+    base_a, _ = tiny_base
+    source = tmp_path / "a"
+    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "4",
+                      "--method", "prefix", "--steps", "1", "--eval-every", "1", "--batch-size", "4", "--device", "cpu"])
+    with pytest.raises(UserError, match="only soft prompts transfer through the vocabulary, this file holds a prefix"):
+        transfer_main(["--prompt", str(source / "prompt.pt"), "--to-base", str(second_base), "--out", str(tmp_path / "x.pt")])
+    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "4", "--overwrite",
+                      "--steps", "1", "--eval-every", "1", "--batch-size", "4", "--device", "cpu"])
+    with pytest.raises(UserError, match="the target base is the prompt's own base"):
+        transfer_main(["--prompt", str(source / "prompt.pt"), "--to-base", str(base_a), "--out", str(tmp_path / "x.pt")])
+    (tmp_path / "x.pt").write_text("keep")
+    with pytest.raises(UserError, match="output exists"):
+        transfer_main(["--prompt", str(source / "prompt.pt"), "--to-base", str(second_base), "--out", str(tmp_path / "x.pt")])
+    assert (tmp_path / "x.pt").read_text() == "keep"
+    # a file prompt of another length is refused by tune_prompt.py before training
+    with pytest.raises(UserError, match="prompt file holds a prompt of 4 positions, --method and --n-prompt ask for a "
+                                        "prompt of 6"):
+        tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(tmp_path / "t"), "--n-prompt", "6",
+                          "--init", f"file:{source / 'prompt.pt'}", "--steps", "1", "--device", "cpu"])
+    assert not (tmp_path / "t" / "prompt.pt").exists()
