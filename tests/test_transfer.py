@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import tune_prompt
-from conftest import ROOT, TINY_BASE_ARGS, run_script
+from conftest import run_script, train_tiny_base
 from minprompt.checkpoint import fingerprint, load_base
 from minprompt.errors import UserError
 from minprompt.prompt import SoftPrompt, init_prompt, load_prompt
@@ -19,17 +19,8 @@ from minprompt.transfer import least_squares_map, main as transfer_main
 @pytest.fixture(scope="module")
 def second_base(tmp_path_factory):
     """The tiny recipe with another seed and a quarter of the steps: another embedding space, one tokenizer."""
-    import train_base
-
     out = tmp_path_factory.mktemp("second_base")
-    args = list(TINY_BASE_ARGS)
-    args[args.index("--seed") + 1], args[args.index("--steps") + 1] = "7", "400"
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        train_base.main(["--corpus", str(ROOT / "data" / "corpus.txt"), "--out", str(out), *args])
-    finally:
-        torch.set_num_threads(threads)
+    train_tiny_base(out, **{"--seed": "7", "--steps": "400"})
     return out / "base.pt"
 
 
