@@ -4,12 +4,15 @@
     python train_base.py --preset tiny --steps 200 --out out/tiny
     python train_base.py --corpus my_text.txt --out out/mine
     python train_base.py --resume --steps 300  # continue from out/base/base.pt
+    torchrun --standalone --nproc_per_node=8 train_base.py --preset large --batch-size 64   # data parallel
 
 Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
 cosine decay) -> write base.pt (weights, config, tokenizer, fingerprint) and log.jsonl (one line per
 evaluation: validation loss, and the copy score, how much better the base predicts a repeated run of common
 tokens the second time; it rises from 0 when the base learns to copy from its context).
-An existing base.pt is never overwritten unless --overwrite is given.
+An existing base.pt is never overwritten unless --overwrite is given. Under torchrun every process trains
+on its rows of each batch through DistributedDataParallel (minprompt/distributed.py); process 0 alone
+evaluates and writes.
 """
 import argparse
 import json
@@ -22,7 +25,8 @@ from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
 from minprompt.corpus import copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val
-from minprompt.device import autocast_for, pick_device
+from minprompt.device import autocast_for
+from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.model import GPT, PRESETS, preset
 from minprompt.tokenizer import Tokenizer
@@ -39,7 +43,9 @@ def parse_args(argv=None):
     p.add_argument("--n-head", type=int, default=None, help="attention heads (default: the preset's)")
     p.add_argument("--n-embd", type=int, default=None, help="model width (default: the preset's)")
     p.add_argument("--steps", type=int, default=2600, help="optimizer steps (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=8, help="windows per step (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=8, help="windows per step, over all processes and micro-batches (default: %(default)s)")
+    p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
+                   "for a large --batch-size in little memory (default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")
@@ -65,8 +71,20 @@ def lr_at(step, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_positive(args, "steps", "batch_size", "lr", "eval_every", "eval_batches", "grad_accum")
+    world, device = start(args.device)
+    try:
+        train(args, world, device)
+    finally:
+        stop(world)
+
+
+def train(args, world, device):
+    """main() after the arguments: the whole pretraining run."""
     ckpt_path = os.path.join(args.out, "base.pt")
-    check_positive(args, "steps", "batch_size", "lr", "eval_every", "eval_batches")
+    if args.batch_size % (world.size * args.grad_accum):
+        raise UserError(f"--batch-size {args.batch_size} does not split into {world.size} process(es) x --grad-accum "
+                        f"{args.grad_accum} equal micro-batches", None, f"pass a multiple of {world.size * args.grad_accum}")
     if args.vocab_size < 258:
         raise UserError(f"--vocab-size must be at least 258 (256 bytes, one merge, end-of-text), got {args.vocab_size}",
                         None, "pass e.g. --vocab-size 2048")
@@ -78,8 +96,7 @@ def main(argv=None):
         return
     if args.resume and not os.path.exists(ckpt_path):
         raise UserError("nothing to resume: no base checkpoint", ckpt_path, "drop --resume to train a new base")
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    torch.manual_seed(args.seed)  # the same initial weights in every process
     t_start = time.time()
 
     # ---- data: corpus -> tokenizer -> ids ---------------------------------------------------------
@@ -120,6 +137,7 @@ def main(argv=None):
                                    {"params": no_decay, "weight_decay": 0.0}],
                                   lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
     step_model = torch.compile(model) if args.compile else model
+    train_model = wrap(step_model, world, device)  # DDP under torchrun: gradients averaged over the processes
     autocast = autocast_for(device)
     gen = torch.Generator().manual_seed(args.seed)
     eval_gen = torch.Generator().manual_seed(args.seed + 1)
@@ -143,10 +161,10 @@ def main(argv=None):
     # The log is written beside the final one and renamed over it with the checkpoint, so a failed or
     # interrupted run never replaces the log of the base that is kept; --resume appends to the old log.
     log_path, partial_log_path = os.path.join(args.out, "log.jsonl"), os.path.join(args.out, "log.partial.jsonl")
-    log = open(partial_log_path, "w")
+    log = open(partial_log_path if world.is_main else os.devnull, "w")
     tokens_per_step = args.batch_size * block_size
     recent, step, step0 = [], 0, 0
-    bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None)
+    bar = tqdm(range(args.steps), desc="pretraining", unit="step", disable=None if world.is_main else True)
     try:
         if args.resume and os.path.exists(log_path):  # appended to, the new steps counting on from the old
             with open(log_path) as old_log:
@@ -154,27 +172,34 @@ def main(argv=None):
             log.write(old)
             entries = [json.loads(line) for line in old.splitlines() if line.strip()]
             step0 = entries[-1]["step"] if entries else 0
-        metrics = {"step": step0, "train_loss": None, **evaluate(), "tokens_per_s": None}
+        metrics = {"step": step0, "train_loss": None, **(evaluate() if world.is_main else {}), "tokens_per_s": None}
         log.write(json.dumps(metrics) + "\n")  # the loss at initialisation, about ln(vocab_size)
         t_train = time.time()
         for step in bar:
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, args)
-            x, y = get_batch(train_ids, args.batch_size, block_size, gen, device)
-            with autocast:
-                _, loss = step_model(x, y)
+            x, y = get_batch(train_ids, args.batch_size, block_size, gen, device)  # (B, T) each, the same in every process
+            optimizer.zero_grad(set_to_none=True)
+            loss = torch.zeros((), device=device)  # the step's mean loss, over micro-batches and processes
+            micro = my_rows(world, args.batch_size, args.grad_accum)  # this process's rows, per micro-batch
+            for i, rows in enumerate(micro):
+                with sync_unless(train_model, accumulating=i < len(micro) - 1):
+                    with autocast:
+                        _, micro_loss = train_model(x[rows], y[rows])
+                    (micro_loss / len(micro)).backward()
+                loss += micro_loss.detach().float() / len(micro)
+            all_reduce_sum(world, loss)
+            loss /= world.size
             if not torch.isfinite(loss):
                 raise UserError(f"loss became {loss.item()} at step {step + 1}; no checkpoint written", ckpt_path,
                                 "lower --lr (or keep --grad-clip on) and run again")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
             if args.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(params, args.grad_clip)
             optimizer.step()
             recent = (recent + [loss.item()])[-20:]
             tokens_per_s = (step + 1) * tokens_per_step / (time.time() - t_train)
             bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}", tok_s=f"{tokens_per_s:,.0f}")
-            if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
+            if world.is_main and ((step + 1) % args.eval_every == 0 or step + 1 == args.steps):
                 metrics = {"step": step0 + step + 1, "train_loss": sum(recent) / len(recent), **evaluate(),
                            "tokens_per_s": tokens_per_s}
                 log.write(json.dumps(metrics) + "\n")
@@ -191,9 +216,12 @@ def main(argv=None):
                         f"run again (the log of this run is in {partial_log_path})") from None
     except BaseException:
         log.close()
-        os.remove(partial_log_path)
+        if world.is_main:
+            os.remove(partial_log_path)
         raise
     log.close()
+    if not world.is_main:
+        return
 
     # ---- save --------------------------------------------------------------------------------------
     metrics = {**metrics, "train_wall_s": time.time() - t_train, "total_wall_s": time.time() - t_start,

@@ -8,12 +8,14 @@
     python tune_prompt.py --compare                        # + no prompt, hand-written, the other method, full fine-tuning
     python tune_prompt.py --resume --steps 200             # continue from out/<task>/prompt.pt
     python tune_prompt.py --ensemble 3                     # 3 prompts, seeds 0-2, and their ensemble on test
+    torchrun --standalone --nproc_per_node=4 tune_prompt.py --batch-size 128   # data parallel, 4 processes
 
 Steps: load the frozen base -> load and encode the task -> initialise the prompt -> AdamW on the prompt
 alone, validating every --eval-every steps and saving the best prompt so far (by validation accuracy,
 ties to the lower validation loss; for generation, the lower loss) -> test metric ->
 out/<task>/prompt.pt, results.json, log.jsonl (and loss.png when matplotlib is installed).
-The base checkpoint is only ever read.
+The base checkpoint is only ever read. Under torchrun each process runs its rows of every batch and the
+prompt's gradient is summed over them (minprompt/distributed.py); process 0 validates and writes.
 """
 import argparse
 import copy
@@ -27,11 +29,12 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
-from minprompt.device import autocast_for, pick_device
+from minprompt.device import autocast_for
+from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch,
+from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch, micro_batches,
                              naive_bayes_accuracy, selection_score, train_batches)
 
 
@@ -49,7 +52,9 @@ def parse_args(argv=None):
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
     p.add_argument("--steps", type=int, default=300, help="optimizer steps (default: %(default)s)")
     p.add_argument("--lr", type=float, default=0.03, help="AdamW learning rate for the prompt (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=32, help="examples per step (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
+    p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
+                   "for a large --batch-size in little memory; same result (default: %(default)s)")
     p.add_argument("--eval-every", type=int, default=100, help="steps between validations; the best prompt is kept (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
@@ -89,17 +94,28 @@ class Run:
     prompt_path: str
     base_fp: str  # the base's fingerprint and tokenizer hash, stamped into the prompt file
     tok_hash: str
+    world: World  # which process this is, under torchrun; World() alone
 
 
 def main(argv=None):
     args = parse_args(argv)
+    check_positive(args, "steps", "batch_size", "eval_every", "lr", "n_prompt", "ensemble", "grad_accum")
+    world, device = start(args.device)
+    try:
+        if world.size > 1 and (args.compare or args.ensemble > 1):
+            raise UserError("--compare and --ensemble run in one process", None, "run them without torchrun")
+        tune(args, sys.argv[1:] if argv is None else argv, world, device)
+    finally:
+        stop(world)
+
+
+def tune(args, argv, world, device):
+    """main() after the arguments: one tuning run (or an ensemble of them)."""
     t_start = time.time()
-    check_positive(args, "steps", "batch_size", "eval_every", "lr", "n_prompt", "ensemble")
-    device = pick_device(args.device)
     task = load_task(args.task, args.template)
     out = args.out or os.path.join("out", task.name)
     if args.ensemble > 1:
-        return train_ensemble(args, sys.argv[1:] if argv is None else argv, task, out, device)
+        return train_ensemble(args, argv, task, out, device)
     prompt_path = os.path.join(out, "prompt.pt")
     if keep_existing_prompt(args, prompt_path):
         return
@@ -112,7 +128,11 @@ def main(argv=None):
         raise UserError(f"--n-prompt {P} leaves {max_len} of the base's {model.config.block_size} positions for text",
                         args.base, "use a shorter --n-prompt")
     run = Run(args, task, encode_splits(task, tokenizer, max_len), model, tokenizer, device, autocast_for(device),
-              prompt_path, fingerprint(model), tokenizer.hash())
+              prompt_path, fingerprint(model), tokenizer.hash(), world)
+    if min(args.batch_size, len(run.data["train"])) < world.size * args.grad_accum:  # a micro-batch of nothing
+        raise UserError(f"a batch of {min(args.batch_size, len(run.data['train']))} examples cannot fill {world.size} "
+                        f"process(es) x --grad-accum {args.grad_accum} micro-batches", None,
+                        "pass a larger --batch-size or a smaller --grad-accum")
 
     # ---- the soft prompt: the only trainable tensor -------------------------------------------------
     soft = SoftPrompt(*prompt_shape(args.method, P, model.config)).to(device)
@@ -131,6 +151,8 @@ def main(argv=None):
     # ---- training, then the test split with the best prompt ------------------------------------------
     step0, t_train = best["step"], time.time()
     losses, best = train(run, soft, best)
+    if not world.is_main:  # process 0 alone tests and writes
+        return
     results = report(run, soft, best, {"steps": step0 + args.steps, "wall_s": time.time() - t_train,
                                        "frozen_params": n_frozen})
     if args.compare:
@@ -262,18 +284,21 @@ def train(run, soft, best):
     batches = train_batches(run.data["train"], args.batch_size, args.seed)
     step_model = torch.compile(run.model) if args.compile else run.model  # training steps only; eval stays eager
     os.makedirs(os.path.dirname(run.prompt_path), exist_ok=True)
-    log = open(os.path.join(os.path.dirname(run.prompt_path), "log.jsonl"), "a" if args.resume else "w")
+    log_path = os.path.join(os.path.dirname(run.prompt_path), "log.jsonl") if run.world.is_main else os.devnull
+    log = open(log_path, "a" if args.resume else "w")
     losses, step = [], step0
-    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({run.task.name})", unit="step", disable=None)
+    bar = tqdm(range(step0, step0 + args.steps), desc=f"tuning prompt ({run.task.name})", unit="step",
+               disable=None if run.world.is_main else True)
     try:
         for step in bar:
-            loss = tuning_step(step_model, soft, optimizer, *make_batch(next(batches), run.device), run.autocast)
+            mine = micro_batches(next(batches), run.world, args.grad_accum, run.device)  # this process's rows
+            loss = tuning_step(step_model, soft, optimizer, mine, run.autocast, world=run.world)
             if not torch.isfinite(loss):
                 raise UserError(f"loss became {loss.item()} at step {step + 1}; {what_is_kept(run, best)}",
                                 run.prompt_path, "lower --lr and run again")
             losses.append(loss.item())
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}", best=f"{best['score']:.3f}")
-            if (step + 1 - step0) % args.eval_every == 0 or step + 1 == step0 + args.steps:
+            if run.world.is_main and ((step + 1 - step0) % args.eval_every == 0 or step + 1 == step0 + args.steps):
                 recent = losses[-args.eval_every:]
                 best = validate(run, soft, step + 1, sum(recent) / len(recent), best, log)
                 bar.write(f"step {step + 1}: train loss {sum(recent) / len(recent):.3f}, val {show(best['last'])} "
@@ -389,7 +414,7 @@ def tune_other_method(run, method):
     optimizer = make_optimizer(soft, args.lr)
     batches = train_batches(run.data["train"], args.batch_size, args.seed)
     for _ in tqdm(range(args.steps), desc=f"{method} tuning (baseline)", unit="step", leave=False, disable=None):
-        tuning_step(run.model, soft, optimizer, *make_batch(next(batches), run.device), run.autocast)
+        tuning_step(run.model, soft, optimizer, [(*make_batch(next(batches), run.device), 1.0)], run.autocast)
     return soft
 
 

@@ -92,7 +92,7 @@ def ours_train(args, device, P, shared):
     opt = make_optimizer(soft, 0.03)
     idx, targets = class_batch(args, device)
     autocast = autocast_for(device)
-    return lambda: tuning_step(model, soft, opt, idx, targets, autocast, shared_prefix=shared)
+    return lambda: tuning_step(model, soft, opt, [(idx, targets, 1.0)], autocast, shared_prefix=shared)
 
 
 def peft_model(args, device, P):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from minprompt.checkpoint import current_umask, fingerprint, load_base
 from minprompt.errors import UserError, run_main
-from minprompt.prompt import check_prompt_matches_base, load_prompt
+from minprompt.prompt import check_prompt_matches_base, load_prompt, method_of
 
 CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 
@@ -66,7 +66,7 @@ def peft_adapter_config(method, n_prompt, config, base_dir):
 def peft_prompt_embeddings(prompt):
     """Our tensor -> PEFT's `prompt_embeddings`: a prompt (P, C) as it is; a prefix (L, 2, nh, P, hs) as
     (P, L*2*C), since PEFT views each virtual token's row as (layer, key or value, head, head_size)."""
-    if prompt.dim() == 2:
+    if method_of(prompt) == "prompt":
         return prompt.contiguous()  # (P, C)
     return prompt.permute(3, 0, 1, 2, 4).reshape(prompt.shape[3], -1).contiguous()  # (P, L*2*nh*hs)
 

@@ -413,7 +413,7 @@ def prefix_of(model, prompt):
     for block in model.transformer.h:
         k, v = block.attn.c_attn(block.ln_1(x)).split(C, dim=1)[1:]  # (P, C) each
         layers.append(torch.stack([block.attn.heads(t, 1, P)[0] for t in (k, v)]))  # (2, nh, P, hs)
-        x = block(x, layout)  # (P, C): the next layer's input
+        x = block(x, layout)  # (P, C): the next layer's input (it projects k, v again: once per init, kept plain)
     return torch.stack(layers)  # (L, 2, nh, P, hs)
 
 

@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 
 from minprompt.checkpoint import atomic_save, load_file
+from minprompt.distributed import all_reduce_sum
 from minprompt.errors import UserError
 from minprompt.model import forward_concatenated, prefix_of
 
@@ -90,7 +91,7 @@ def init_prompt(prompt, init, model, tokenizer, init_text=None, labels=(), seed=
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
     with torch.no_grad():
         rows = rows.to(prompt.weight.device)  # (P, C)
-        prompt.weight.copy_(prefix_of(model, rows) if prompt.weight.dim() == 5 else rows)
+        prompt.weight.copy_(prefix_of(model, rows) if method_of(prompt.weight) == "prefix" else rows)
     return prompt
 
 
@@ -166,16 +167,26 @@ def make_optimizer(soft, lr):
     return torch.optim.AdamW(soft.parameters(), lr=lr, weight_decay=1e-5, fused=soft.weight.is_cuda)
 
 
-def tuning_step(model, soft, optimizer, idx, targets, autocast=None, shared_prefix=True):
-    """One step of prompt tuning: loss of the frozen model with the prompt in front, backward (the
-    gradient reaches only the prompt), clip, update. A non-finite loss is returned without a step.
-    shared_prefix=False takes the literal concatenation, the reference (the benchmark's second contender)."""
+def tuning_step(model, soft, optimizer, micro_batches, autocast=None, shared_prefix=True, world=None):
+    """One optimizer step of prompt tuning: loss of the frozen model with the prompt in front, backward
+    (the gradient reaches only the prompt), clip, update; returns the step's loss. A non-finite loss is
+    returned without a step. micro_batches: [(idx (B, T), targets (B, T), share)], share being the
+    micro-batch's part of the step's answer tokens over all processes: [(idx, targets, 1.0)] for a plain
+    step. Each loss is scaled by its share, so the gradients add up to that of the step's token-mean loss
+    (--grad-accum; under torchrun the prompt's gradient and the loss are then summed over the processes,
+    see minprompt/distributed.py). shared_prefix=False takes the literal concatenation, the reference
+    (the benchmark's second contender)."""
     forward = model if shared_prefix else partial(forward_concatenated, model)
-    with autocast or nullcontext():
-        _, loss = forward(idx, targets, prompt=soft(), answers_only=True)
-    if torch.isfinite(loss):
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+    optimizer.zero_grad(set_to_none=True)
+    step_loss = torch.zeros((), device=soft.weight.device)
+    for idx, targets, share in micro_batches:
+        with autocast or nullcontext():
+            _, loss = forward(idx, targets, prompt=soft(), answers_only=True)
+        (loss * share).backward()
+        step_loss += loss.detach().float() * share
+    if world is not None:
+        all_reduce_sum(world, step_loss, soft.weight.grad)  # the one tensor with a gradient
+    if torch.isfinite(step_loss):
         torch.nn.utils.clip_grad_norm_(soft.parameters(), 1.0)
         optimizer.step()
-    return loss
+    return step_loss

@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from minprompt.distributed import my_rows
 from minprompt.errors import UserError
 
 TASKS_DIR = Path(__file__).resolve().parent.parent / "data" / "tasks"
@@ -187,6 +188,14 @@ def make_batch(pairs, device):
     if torch.device(device).type == "cuda":  # pinned host memory: the copy overlaps with GPU work
         return idx.pin_memory().to(device, non_blocking=True), targets.pin_memory().to(device, non_blocking=True)
     return idx.to(device), targets.to(device)
+
+
+def micro_batches(pairs, world, grad_accum, device):
+    """This process's part of a step's batch (the same pairs on every process, see minprompt/distributed.py):
+    [(idx (b, T), targets (b, T), share)], one per micro-batch; share is its part of the step's answer tokens."""
+    n_tokens = sum(len(answer) for _, answer in pairs)
+    parts = [pairs[rows] for rows in my_rows(world, len(pairs), grad_accum)]
+    return [(*make_batch(part, device), sum(len(answer) for _, answer in part) / n_tokens) for part in parts]
 
 
 def train_batches(examples, batch_size, seed):

@@ -16,9 +16,9 @@ prompt from another prompt.) Soft prompts only: a prefix's keys and values live 
 
 The new file is an ordinary prompt for base B (its fingerprint, the source's task, labels and template)
 and records where it came from. It prints the task's test metric for: the source prompt on its own base,
-the transferred prompt on B, and a fresh prompt of the source's init on B (no tuning); with --tune N, also
-after N tuning steps on B from the transferred prompt and from the fresh one (those runs in OUT_DIR/tune-*).
-The figures also go to OUT with .json for .pt.
+the transferred prompt on B, and fresh prompts on B, random and of the source's init (none tuned); with
+--tune N, also after N tuning steps on B from the transferred prompt and from a fresh one (those runs in
+OUT_DIR/tune-*). Nothing is written when the task cannot be scored. The figures also go to OUT with .json for .pt.
 """
 import argparse
 import json
@@ -87,7 +87,9 @@ def main(argv=None):
                         "transfer between bases trained on one corpus with one --vocab-size")
     if fp_b == ck["base_fingerprint"]:
         raise UserError("the target base is the prompt's own base", args.to_base, "pass another --to-base")
+    task = load_task(args.task or ck["task"], ck["template"])  # before anything is written: a bad task is one line
     moved = transfer(ck["prompt"], model_a, model_b, args.map)  # (P, C_B)
+    rows = score_untuned(args, ck, task, moved, model_a, model_b, tok_b)
     meta = {k: v for k, v in ck.items() if k not in ("format", "prompt", "method", "metrics", "val_score", "args")}
     save_prompt(args.out, moved, **{**meta, "base_path": os.path.abspath(args.to_base), "base_fingerprint": fp_b,
                                    "tokenizer_hash": tok_b.hash(), "steps": 0, "val_score": float("-inf"), "metrics": {},
@@ -95,30 +97,33 @@ def main(argv=None):
                                                         "base_fingerprint": ck["base_fingerprint"]}})
     print(f"wrote {args.out}: {ck['prompt'].shape[0]} vectors, {model_a.config.n_embd} -> {model_b.config.n_embd} wide, "
           f"{args.map} map, for base {fp_b[:12]}")
-    scores = compare(args, ck, moved, model_a, model_b, tok_b)
+    if args.tune:
+        rows += tune_both(args, ck, task, fresh_init(ck))
+    print(f"\n| prompt | test {task.metric} |\n|---|---:|")
+    for name, value in rows:
+        print(f"| {name} | {value:.3f} |")
+    scores = {"task": task.name, "metric": task.metric, "map": args.map, "rows": dict(rows)}
     atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps(scores, indent=2) + "\n")
 
 
-def compare(args, ck, moved, model_a, model_b, tok):
-    """The test metric of the source prompt on its base, and on the target base of the transferred prompt
-    and a fresh one of the source's init; with --tune, both tuned on. Printed, and returned."""
-    task = load_task(args.task or ck["task"], ck["template"])
+def fresh_init(ck):
+    """The init a fresh prompt for comparison gets: the source's, where it is one that needs no text."""
+    return ck.get("init") if ck.get("init") in ("random", "vocab", "labels") else "vocab"
 
+
+def score_untuned(args, ck, task, moved, model_a, model_b, tok):
+    """[(row name, test metric)] of the source prompt on its base, and on the target base of the transferred
+    prompt and of a fresh one of the source's init, none of them tuned."""
     def score(model, prompt):
         examples = encode_split(task, tok, task.splits["test"], model.config.block_size - prompt.shape[0])[0]
         return evaluate(model, prompt, task, tok, "test", examples)[task.metric]
 
-    init = ck.get("init") if ck.get("init") in ("random", "vocab", "labels") else "vocab"
-    fresh = init_prompt(SoftPrompt(*moved.shape), init, model_b, tok, labels=task.labels).weight.detach()  # (P, C_B)
     rows = [("source prompt, its own base", score(model_a, ck["prompt"])),
-            (f"transferred ({args.map}), target base", score(model_b, moved)),
-            (f"fresh prompt ({init} init), target base", score(model_b, fresh))]
-    if args.tune:
-        rows += tune_both(args, ck, task, init)
-    print(f"\n| prompt | test {task.metric} |\n|---|---:|")
-    for name, value in rows:
-        print(f"| {name} | {value:.3f} |")
-    return {"task": task.name, "metric": task.metric, "map": args.map, "rows": dict(rows)}
+            (f"transferred ({args.map}), target base", score(model_b, moved))]
+    for init in dict.fromkeys(["random", fresh_init(ck)]):  # a random prompt, and one of the source's init
+        fresh = init_prompt(SoftPrompt(*moved.shape), init, model_b, tok, labels=task.labels).weight.detach()  # (P, C_B)
+        rows.append((f"fresh prompt ({init} init), target base", score(model_b, fresh)))
+    return rows
 
 
 def tune_both(args, ck, task, init):

@@ -96,7 +96,7 @@ def test_tuning_on_cuda_moves_only_the_prompt():
     start = soft.weight.detach().clone()
     for seed in range(5):
         idx, targets = class_batch(4, 30, seed)
-        loss = tuning_step(model, soft, optimizer, idx.to(CUDA), targets.to(CUDA), autocast_for(CUDA))
+        loss = tuning_step(model, soft, optimizer, [(idx.to(CUDA), targets.to(CUDA), 1.0)], autocast_for(CUDA))
         assert torch.isfinite(loss)
     assert not torch.equal(soft.weight, start)
     for k, v in model.state_dict().items():

@@ -49,7 +49,7 @@ def test_only_the_prompt_moves(P, init, lr, steps, B, T, seed, method, ids):
     ids = (ids * 4)[: B * T]
     for _ in range(steps):
         idx, targets = batch(ids, B, T)
-        loss = tuning_step(MODEL, soft, optimizer, idx, targets)
+        loss = tuning_step(MODEL, soft, optimizer, [(idx, targets, 1.0)])
         assert torch.isfinite(loss)
         assert soft.weight.grad is not None and torch.isfinite(soft.weight.grad).all()
         assert soft.weight.grad.abs().sum() > 0
@@ -64,12 +64,12 @@ def test_a_non_finite_loss_takes_no_step():
     soft = init_prompt(SoftPrompt(3, 64), "vocab", MODEL, TOK)
     optimizer = make_optimizer(soft, 0.1)
     idx, targets = batch(list(range(40)), 2, 12)
-    assert torch.isfinite(tuning_step(MODEL, soft, optimizer, idx, targets))  # one real step: Adam has state
+    assert torch.isfinite(tuning_step(MODEL, soft, optimizer, [(idx, targets, 1.0)]))  # one real step: Adam has state
     state = {k: v.clone() for k, v in optimizer.state[soft.weight].items()}
     with torch.no_grad():
         soft.weight[1, 5] = float("nan")
     before = soft.weight.detach().clone()
-    loss = tuning_step(MODEL, soft, optimizer, idx, targets)
+    loss = tuning_step(MODEL, soft, optimizer, [(idx, targets, 1.0)])
     assert not torch.isfinite(loss)
     assert torch.equal(soft.weight.detach().nan_to_num(), before.nan_to_num())
     assert all(torch.equal(optimizer.state[soft.weight][k], v) for k, v in state.items())
