@@ -141,9 +141,10 @@ def train(args, world, device):
     autocast = autocast_for(device)
     gen = torch.Generator().manual_seed(args.seed)
     eval_gen = torch.Generator().manual_seed(args.seed + 1)
-    val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device) for _ in range(args.eval_batches)]
-
-    probe = copy_probe(model.config.vocab_size, half=min(48, block_size // 2)).to(device)
+    # process 0 alone evaluates, so only it builds the validation batches and the copy probe
+    val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device)
+                   for _ in range(args.eval_batches if world.is_main else 0)]
+    probe = copy_probe(model.config.vocab_size, half=min(48, block_size // 2)).to(device) if world.is_main else None
 
     @torch.no_grad()
     def evaluate():

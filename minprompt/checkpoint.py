@@ -58,7 +58,16 @@ def atomic_write(path, write):
 
 
 def current_umask():
-    mask = os.umask(0)  # reading the umask means setting it: put it straight back
+    """The process's umask. Linux shows it in /proc; elsewhere reading it means setting it and putting it
+    straight back, which another thread could race with (a file it creates in between would get 0o777)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0)
     os.umask(mask)
     return mask
 

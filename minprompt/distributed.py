@@ -19,6 +19,7 @@ import os
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -48,7 +49,9 @@ def start(device_name):
     if device.type == "cuda":
         device = torch.device("cuda", world.local_rank)
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    # Process 0 validates alone while the others wait at their next collective: allow 30 minutes (gloo's
+    # default; NCCL's is 10) before a wait counts as a hang.
+    dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=timedelta(minutes=30))
     if not world.is_main:
         sys.stdout = open(os.devnull, "w")  # one progress report, from process 0
     return world, device
