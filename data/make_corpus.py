@@ -5,6 +5,7 @@ Run from the repository root (Python standard library only, under ten seconds):
 
     python data/make_corpus.py                  # same as --seed 1337 --out data
     python data/make_corpus.py --seed 7 --out /tmp/other
+    python data/make_corpus.py --mix review=58,comments=8,takes=12,product=8,news=14 --out /tmp/takes
 
 All randomness comes from one random.Random(seed): the same seed gives
 byte-identical files on every run (no set is iterated, hash() is never used,
@@ -38,6 +39,15 @@ corpus.txt
       * 17% news items on sports, science, business and weather: a headline
         line, then 2-5 sentences; some start with a section tag line such as
         "Sports desk".
+      * 0% everyday takes, unless --mix asks for them: threads of 3-8 short
+        opinions in plain everyday English about goods, places and stories
+        ("Broke the first time I used it.", "Not great.", "A bit pricey, but
+        worth every penny."), each closed by a verdict.  Written without reading
+        the hand-written natural split, and tested to share no sentence with it.
+        On the small base, 12% takes (the --mix example above, in a first draft)
+        lifted that split from 0.558 to 0.617 but cost topic accuracy (median of
+        three seeds 0.79 against 0.98), so the bundled corpus leaves them out
+        until a larger base can hold both.
     The documents are written in shuffled order because the training script's
     split rule is simply "the last 5% of the token stream is validation":
     shuffling makes that tail a fair sample of every document kind.
@@ -76,7 +86,7 @@ import re
 import sys
 
 N_DOCS = 22000                    # documents in corpus.txt
-MIX = (("review", 60), ("comments", 8), ("product", 15), ("news", 17))
+MIX = (("review", 60), ("comments", 8), ("product", 15), ("news", 17))   # --mix changes it; "takes" is 0 here
 TASK_SIZES = {"sentiment": (2000, 300, 600), "topic": (2000, 300, 600),
               "describe": (1500, 200, 200)}
 HELDOUT_FRACTION = 0.2
@@ -1206,6 +1216,263 @@ def comments_doc(rng, pools):
 
 
 # =============================================================================
+# Everyday takes: short reviews in plain everyday English
+# =============================================================================
+# The reviews above speak the generator's own careful English. Real people write one-liners
+# ("Broke the second time I used it."), idioms ("a waste of money"), complaints about what a
+# thing did rather than what it was, negated praise ("not great"), negated criticism ("no
+# complaints"), comparisons and hedges. A takes document is a thread of such lines about
+# everyday things, each closed by a verdict, so the base meets that English with the polarity
+# as a frequent, high-loss prediction right after it. Written from the generator's own word
+# lists; the hand-written natural split of the sentiment task is never read for it.
+
+# everyday things: (noun, plural?, parts that break or please, what owning it is called)
+GOODS = [
+    ("kettle", 0, "lid, handle, switch, base"), ("toaster", 0, "lever, dial, crumb tray"),
+    ("blender", 0, "jug, lid, blades, motor"), ("headphones", 1, "headband, cable, battery, ear pads"),
+    ("phone case", 0, "clip, edges, buttons"), ("charger", 0, "cable, plug, charging port"),
+    ("vacuum cleaner", 0, "hose, battery, brush, filter"), ("backpack", 0, "zip, straps, seams, buckle"),
+    ("jacket", 0, "zip, hood, stitching, lining"), ("boots", 1, "soles, laces, stitching, heels"),
+    ("trainers", 1, "soles, laces, insoles"), ("umbrella", 0, "handle, spokes, catch"),
+    ("mattress", 0, "springs, cover, edges"), ("office chair", 0, "wheels, armrests, lever, seat"),
+    ("desk lamp", 0, "switch, hinge, bulb"), ("watch", 0, "strap, clasp, battery, screen"),
+    ("speaker", 0, "battery, buttons, charging port"), ("printer", 0, "paper tray, ink, software"),
+    ("keyboard", 0, "keys, cable, battery"), ("camera", 0, "lens cap, battery, screen, buttons"),
+    ("drill", 0, "battery, chuck, charger"), ("hair dryer", 0, "cable, switch, nozzle"),
+    ("suitcase", 0, "wheels, handle, zip, lock"), ("water bottle", 0, "lid, seal, straw"),
+    ("frying pan", 0, "handle, coating, base"), ("towels", 1, "edges, stitching"),
+    ("sofa", 0, "cushions, legs, cover"), ("tablet", 0, "screen, battery, charging port"),
+    ("coffee machine", 0, "water tank, frother, drip tray"), ("bike lock", 0, "key, shackle, mount"),
+    ("tent", 0, "poles, zip, pegs, seams"), ("mug", 0, "handle, glaze"),
+    ("jeans", 1, "zip, seams, buttons"), ("duvet", 0, "stitching, filling"),
+    ("scooter", 0, "brakes, battery, wheels"), ("router", 0, "signal, lights, app"),
+]
+# places and services: (noun, the things a visit is judged by)
+PLACES = [
+    ("hotel", "room, bed, shower, breakfast, staff, view, pool"),
+    ("restaurant", "food, service, staff, portions, desserts, wine list, music"),
+    ("cafe", "coffee, cakes, staff, seats, sandwiches"),
+    ("takeaway", "delivery, food, chips, driver, portions"),
+    ("gym", "equipment, changing rooms, classes, staff, showers"),
+    ("hairdresser", "cut, colour, staff, prices"), ("cinema", "seats, screen, sound, popcorn, staff"),
+    ("garage", "repair, mechanic, price, wait"), ("campsite", "pitches, showers, toilets, shop"),
+    ("bakery", "bread, pastries, staff, prices"), ("dentist", "dentist, nurse, waiting room"),
+    ("airline", "flight, crew, seats, food, boarding"), ("shop", "staff, prices, queue, choice"),
+]
+# things you watch, read, play or hear: (noun, parts)
+WORKS = [
+    ("film", "story, ending, acting, jokes, middle, music, effects"),
+    ("book", "story, ending, characters, writing, middle, twist"),
+    ("series", "story, ending, characters, acting, last episode, middle"),
+    ("album", "songs, lyrics, production, voice, last track"),
+    ("game", "story, controls, levels, graphics, ending"),
+    ("podcast", "hosts, guests, episodes, sound"), ("play", "cast, songs, set, second half"),
+    ("novel", "plot, ending, characters, prose"), ("show", "jokes, cast, host, ending"),
+]
+EVERYDAY_GOOD = L("""great, brilliant, amazing, awesome, lovely, gorgeous, solid, sturdy, reliable,
+    comfy, comfortable, cosy, tasty, fresh, friendly, helpful, quick, smooth, handy, clever,
+    perfect, spotless, beautiful, stunning, good, nice, decent, excellent, fantastic, superb,
+    wonderful, cracking, spot on, first class, well made, easy to use, good value""")
+EVERYDAY_BAD = L("""flimsy, cheap, broken, faulty, useless, boring, dull, slow, rude, dirty, noisy,
+    cramped, stale, soggy, bland, greasy, overpriced, uncomfortable, confusing, pointless,
+    tedious, clunky, awful, terrible, rubbish, poor, bad, horrible, shoddy, badly made,
+    disappointing, a mess, a joke, useless, naff, dodgy, hopeless, grim""")
+PART_GOOD = L("""is great, works perfectly, feels solid, is really comfy, is spot on, is so easy
+    to use, has been flawless, does its job, never lets me down, is built to last""")
+PART_BAD = L("""broke, snapped, cracked, came off, fell off, stopped working, gave up, died,
+    leaked, ripped, came apart, jammed, wore through, went wobbly, fell to bits""")
+WHEN_BROKE = L("""after a week, after two days, within a month, on the first day, the second time I
+    used it, after three uses, the day after the return window closed, within an hour,
+    on day one, after a fortnight, a week in, before I even got it home""")
+STILL_GOING = L("""after two years, after six months, after a year of daily use, three years on,
+    after months of heavy use, after a hundred washes, a year later""")
+INTENSIFIERS = L("""really, very, so, super, incredibly, seriously, properly, pretty, genuinely""")
+FRIENDS = L("""all my friends, my whole family, everyone at work, my mum, my neighbours, my sister,
+    my flatmates, anyone who will listen""")
+WAITS = L("""an hour, forty minutes, ages, over an hour, two hours, half an hour, forever""")
+
+# judgements that suit anything: a thing, a place or a story
+GENERIC_FRAMES = {
+    POS: ["Love it.", "Absolutely love it!", "Loved every minute.", "{The_thing} {is} {very} {good}.",
+          "{The_thing} {is} {good}.", "{The_part} {was} {very} {good}.", "Worth every penny.",
+          "Money well spent.", "Can't fault it.", "No complaints at all.", "Not bad at all.",
+          "Not {bad} in the slightest.", "{The_part} {was} not {bad} at all.",
+          "I was not disappointed.", "Far from {bad}.", "Better than I expected.",
+          "Exceeded my expectations.", "Blew me away.", "Made my day.", "A real gem.",
+          "A hidden gem.", "Five stars from me.", "Couldn't be happier.",
+          "Pretty good, to be honest.", "Surprisingly good.", "Not perfect, but close.",
+          "Can't recommend it enough.", "Top marks.", "Lives up to the hype.",
+          "Really pleased with it.", "No regrets.", "Brilliant, just brilliant.",
+          "Already recommended it to {friends}."],
+    NEG: ["Hated it.", "Rubbish.", "Don't bother.", "What a waste.",
+          "{The_thing} {is} {very} {bad}.", "{The_thing} {is} {bad}.",
+          "{The_part} {was} {very} {bad}.", "Not {good} at all.", "Not great.", "Not good.",
+          "Not worth it.", "Nothing special.", "Not as {good} as I hoped.", "Far from {good}.",
+          "Hardly {good}.", "{The_part} {was} not {good} at all.", "Would not recommend it.",
+          "Can't recommend it.", "Never again.", "Not impressed.", "Not for me.",
+          "Nowhere near as good as the reviews say.", "A total letdown.",
+          "A huge disappointment.", "What a let-down.", "Avoid like the plague.",
+          "A complete waste of time.", "I expected more.", "Expected much better.",
+          "Should have read the reviews first.", "Meh.", "Save your money.",
+          "Not worth the money."],
+}
+TAKE_FRAMES = {
+    POS: [
+        "Love it.", "Love this {thing}.", "Absolutely love it!", "Loved every minute.",
+        "{The_thing} {is} {very} {good}.", "{The_part} {part_good}.", "{The_thing} {is} {good}.",
+        "Does exactly what it says.", "Does the job.", "Works like a charm.", "Works a treat.",
+        "Still going strong {still}.", "Still works perfectly {still}.",
+        "Worth every penny.", "Money well spent.", "Great value for money.", "Bargain!",
+        "Would buy again.", "Would definitely go back.", "Will be ordering again.",
+        "Already recommended it to {friends}.", "Can't fault it.", "No complaints at all.",
+        "Not a single complaint.", "Nothing to complain about.", "Not bad at all.",
+        "Not {bad} in the slightest.", "{The_part} {was} not {bad} at all.",
+        "Never had a problem with it.", "Not once has it let me down.", "I was not disappointed.",
+        "Far from {bad}.", "Better than I expected.", "Much better than my old one.",
+        "Way better than the last one.", "The best {thing} I have ever had.",
+        "Exceeded my expectations.", "Blew me away.", "Hit the spot.", "Made my day.",
+        "A real gem.", "A hidden gem.", "Five stars from me.", "Couldn't be happier.",
+        "Pretty good, to be honest.", "Fairly decent for the price.", "Surprisingly good.",
+        "Not perfect, but close.", "So glad I bought it.", "Does everything I need.",
+        "Exactly what I was looking for.", "Can't recommend it enough.", "Top marks.",
+        "Lives up to the hype.", "Ten out of ten would recommend.", "Really pleased with it.",
+        "It arrived early and well packed.", "Set it up in five minutes.", "Fits perfectly.",
+        "No regrets.", "I use it every day.", "Brilliant, just brilliant.",
+    ],
+    NEG: [
+        "Hate it.", "Hated it.", "Rubbish.", "Don't bother.", "What a waste.",
+        "{The_thing} {is} {very} {bad}.", "{The_thing} {is} {bad}.",
+        "{The_part} {part_bad} {when}.", "It {part_bad} {when}.", "Broke the first time I used it.",
+        "Fell apart within a month.", "Stopped working {when}.", "Arrived broken.",
+        "Arrived damaged and late.", "Arrived with a part missing.", "Leaks everywhere.",
+        "The battery barely lasts an hour.", "Takes forever to do anything.",
+        "Keeps switching itself off.", "Does not do what it says.", "Doesn't work.",
+        "Never worked properly.", "Waste of money.", "Save your money.", "Not worth the money.",
+        "Total rip-off.", "Overpriced for what it is.", "I want my money back.",
+        "Sent it straight back.", "Returned it the next day.", "Went straight in the bin.",
+        "Not {good} at all.", "Not great.", "Not good.", "Not worth it.", "Nothing special.",
+        "Not as {good} as I hoped.", "Far from {good}.", "Hardly {good}.",
+        "{The_part} {was} not {good} at all.", "Would not recommend it.", "Can't recommend it.",
+        "Never again.", "Won't be going back.", "Would not buy again.", "Not impressed.",
+        "Not for me.", "Worse than my old one.", "The worst {thing} I have ever had.",
+        "Not a patch on the old one.", "Nowhere near as good as the reviews say.",
+        "A total letdown.", "A huge disappointment.", "What a let-down.", "Avoid like the plague.",
+        "A complete waste of time.", "I expected more.", "Expected much better.",
+        "Should have read the reviews first.", "Cheaply made.", "You get what you pay for.",
+        "Not fit for purpose.", "Gave up on it.", "I regret buying it.", "Meh.",
+        "Two days and it was already useless.", "Looked nice in the photos, that's all.",
+    ],
+}
+PLACE_FRAMES = {
+    POS: ["The {part} {was} {very} {good}.", "The staff went out of their way to help.",
+          "Friendly staff and {good} {part}.", "We were seated straight away.",
+          "The {part} {was} spotless.", "Can't wait to go back.", "We will definitely be back.",
+          "Best {thing} in town.", "Lovely {thing}, lovely people.", "Felt like home.",
+          "Could not have asked for more.", "Worth the trip.", "Nothing was too much trouble."],
+    NEG: ["The {part} {was} {very} {bad}.", "We waited {wait} for our food.",
+          "Waited {wait} and nobody said sorry.", "The staff ignored us.",
+          "The staff were rude.", "They got our order wrong twice.", "The food came out cold.",
+          "The room smelled of smoke.", "Dirty sheets and a broken shower.",
+          "Tiny portions for the price.", "Noisy all night.", "Never going back.",
+          "Worst {thing} in town.", "Overpriced and understaffed.", "We walked out."],
+}
+WORK_FRAMES = {
+    POS: ["Could not put it down.", "Laughed out loud.",
+          "Made me cry, in a good way.", "The {part} {was} {very} {good}.", "Hooked from the start.",
+          "I read it in one sitting.", "Binged the lot in a weekend.", "The {part} blew me away.",
+          "Stayed with me for days.", "Better than the first one.", "Worth every minute."],
+    NEG: ["Gave up halfway.", "Couldn't finish it.", "Boring.", "Dragged on forever.",
+          "Fell asleep halfway through.", "Predictable from the start.", "The {part} ruined it.",
+          "The {part} {was} {very} {bad}.", "Bored to tears.", "I walked out.",
+          "Not a patch on the first one.", "Two hours I will never get back.",
+          "The {part} lost me completely."],
+}
+# a minor point of the other pole, then "but" and the point that wins
+TAKE_MINOR = {
+    POS: L("""a bit pricey, delivery was slow, the instructions were confusing, it is a bit small,
+        the box was battered, it took a while to get going, the start is slow, it is not cheap,
+        the colour is a bit off, setting it up was a faff"""),
+    NEG: L("""it looks nice, the price was good, the staff were friendly, it started well,
+        the box was lovely, it is a good idea, the first week was fine, it is cheap,
+        the photos look great, the first chapter was good"""),
+}
+STAR_TAKES = {POS: ["5/5", "4/5", "Five stars", "Rated 5 out of 5", "4 stars"],
+              NEG: ["1/5", "2/5", "One star", "Rated 1 out of 5", "2 stars"]}
+TAKE_HEADS = ["Customer reviews", "What buyers said", "Guest reviews", "Reviews",
+              "What people thought", "Latest reviews", "Verified reviews"]
+
+
+def take_scene(rng):
+    """Pick what a thread is about and the slots its lines can use."""
+    kind = rng.choices(["good", "place", "work"], weights=[50, 25, 25])[0]
+    if kind == "good":
+        thing, plural, parts = rng.choice(GOODS)
+        frames = {pol: TAKE_FRAMES[pol] + GENERIC_FRAMES[pol] for pol in (POS, NEG)}
+    else:
+        (thing, parts), plural = rng.choice(PLACES if kind == "place" else WORKS), 0
+        frames = {pol: PLACE_FRAMES[pol] if kind == "place" else WORK_FRAMES[pol]
+                  for pol in (POS, NEG)}
+        frames = {pol: frames[pol] + GENERIC_FRAMES[pol] for pol in (POS, NEG)}
+    return {"kind": kind, "thing": thing, "plural": plural, "parts": L(parts), "frames": frames}
+
+
+def take_sentence(rng, scene, pol):
+    """One short everyday judgement of the scene's thing."""
+    part = rng.choice(scene["parts"])
+    the_thing = rng.choice(["the " + scene["thing"], "this " + scene["thing"], "it"])
+    if scene["plural"] and the_thing != "it":
+        the_thing = the_thing.replace("this ", "these ")
+    plural = scene["plural"] and the_thing != "it"
+    part_plural = part.endswith("s") and not part.endswith("ss")
+    tense = "present" if rng.random() < 0.5 else "past"
+    slots = {"thing": scene["thing"], "The_thing": cap(the_thing), "The_part": "The " + part,
+             "part": part, "is": be(plural, tense), "was": be(part_plural, tense),
+             "very": rng.choice(INTENSIFIERS), "good": rng.choice(EVERYDAY_GOOD),
+             "bad": rng.choice(EVERYDAY_BAD), "part_good": rng.choice(PART_GOOD),
+             "part_bad": rng.choice(PART_BAD), "when": rng.choice(WHEN_BROKE),
+             "still": rng.choice(STILL_GOING), "friends": rng.choice(FRIENDS),
+             "wait": rng.choice(WAITS)}
+    if part_plural:
+        slots["part_good"] = slots["part_good"].replace("is ", "are ").replace(
+            "has ", "have ").replace("feels", "feel").replace("works", "work").replace(
+            "does", "do").replace("never lets", "never let")
+    return rng.choice(scene["frames"][pol]).format(**slots)
+
+
+def take_line(rng, scene, pol):
+    """A take: one or two judgements (or a minor point overruled by 'but'), then a verdict."""
+    r = rng.random()
+    if r < 0.2:
+        minor = rng.choice(TAKE_MINOR[pol])
+        main = take_sentence(rng, scene, pol)
+        if not main.startswith(("I ", "I'")):
+            main = main[0].lower() + main[1:]
+        text = f"{cap(minor)}, but {main}"
+    elif r < 0.45:
+        text = take_sentence(rng, scene, pol) + " " + take_sentence(rng, scene, pol)
+    else:
+        text = take_sentence(rng, scene, pol)
+    v = rng.random()
+    if v < 0.55:
+        return text + " " + rng.choice(POLAR_VERDICTS).format(w=POLAR_WORDS[pol])
+    if v < 0.8:
+        return text + " " + rng.choice(STAR_TAKES[pol]) + "."
+    if rng.random() < 0.3:
+        text = text.rstrip(".!")                       # people skip the full stop
+    return rng.choice(STAR_TAKES[pol]) + ": " + text
+
+
+def takes_doc(rng, pools):
+    scene = take_scene(rng)
+    head = rng.choice(TAKE_HEADS)
+    lines = [f"{head} of the {scene['thing']}" if rng.random() < 0.5 else head]
+    for _ in range(rng.randint(3, 8)):
+        reader = rng.choice(pools["people"]).split()[0]
+        lines.append(f"{reader}: " + take_line(rng, scene, rng.choice([POS, NEG])))
+    return "\n".join(lines)
+
+
+# =============================================================================
 # Product descriptions
 # =============================================================================
 
@@ -1711,13 +1978,13 @@ def news_doc(rng, pools):
 # The corpus
 # =============================================================================
 
-def build_corpus(rng, pools):
+def build_corpus(rng, pools, mix=MIX):
     kinds = []
-    for kind, share in MIX:
+    for kind, share in mix:
         kinds += [kind] * round(N_DOCS * share / 100)
     rng.shuffle(kinds)                      # documents come out in shuffled order
-    makers = {"review": review_doc, "comments": comments_doc, "product": product_doc,
-              "news": news_doc}
+    makers = {"review": review_doc, "comments": comments_doc, "takes": takes_doc,
+              "product": product_doc, "news": news_doc}
     docs = []
     for kind in kinds:
         doc = makers[kind](rng, pools)
@@ -1828,19 +2095,39 @@ def write_file(path, text, count, what):
     print(f"{path}: {count} {what}, {len(data):,} bytes")
 
 
+KINDS = ("review", "comments", "takes", "product", "news")
+
+
+def parse_mix(text):
+    """"review=58,takes=12,..." -> (("review", 58), ...): known kinds, whole percentages adding up to 100."""
+    mix = []
+    for item in text.split(","):
+        kind, _, pct = item.partition("=")
+        if kind.strip() not in KINDS or not pct.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"{item!r} is not KIND=PERCENT with KIND one of {', '.join(KINDS)}")
+        mix.append((kind.strip(), int(pct)))
+    if sum(pct for _, pct in mix) != 100 or len({k for k, _ in mix}) != len(mix):
+        raise argparse.ArgumentTypeError(f"{text!r}: name each kind once, the percentages adding up to 100")
+    return tuple(mix)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Generate the minprompt tiny-world corpus (corpus.txt) and the "
                     "sentiment / topic / describe task files, deterministically.")
     ap.add_argument("--seed", type=int, default=1337, help="random seed (default 1337)")
     ap.add_argument("--out", default="data", help="output directory (default data)")
+    ap.add_argument("--mix", type=parse_mix, default=MIX, metavar="KIND=PCT,...",
+                    help="corpus mix in percent of documents, kinds from " + ", ".join(KINDS) +
+                         " (default " + ",".join(f"{k}={v}" for k, v in MIX) + "; the bundled "
+                         "corpus); e.g. review=58,comments=8,takes=12,product=8,news=14")
     args = ap.parse_args(argv)
 
     master = random.Random(args.seed)
     pool_rng, corpus_rng, task_rng = (random.Random(master.getrandbits(64))
                                       for _ in range(3))
     pools = build_pools(pool_rng)
-    docs = build_corpus(corpus_rng, pools["corpus"])
+    docs = build_corpus(corpus_rng, pools["corpus"], args.mix)
     corpus = SEPARATOR.join(docs) + "\n"
     tasks = build_tasks(task_rng, pools["heldout"])
     check(corpus, docs, tasks)

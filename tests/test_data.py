@@ -1,7 +1,9 @@
 """The bundled data is reproducible byte for byte from data/make_corpus.py, and the task formats never
 appear in the pretraining corpus."""
 import hashlib
+import importlib.util
 import json
+import random
 import re
 
 from conftest import ROOT, run_script
@@ -51,3 +53,23 @@ def test_the_natural_split_is_hand_written_balanced_and_in_no_generated_file():
         for line in open(ROOT / "data" / "tasks" / "sentiment" / f"{split}.jsonl"):
             generated |= normalised_sentences(json.loads(line)["text"])
     assert not natural & generated
+
+
+def test_takes_documents_are_threads_of_verdicts_sharing_no_sentence_with_the_natural_split():
+    """The opt-in "takes" kind (`make_corpus.py --mix ...,takes=12`) writes everyday one-liners, the kind of
+    English the natural split holds; it must still never write one of that split's sentences."""
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "data" / "make_corpus.py")
+    make_corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_corpus)
+    rng = random.Random(0)
+    pools = make_corpus.build_pools(rng)["corpus"]
+    docs = [make_corpus.takes_doc(rng, pools) for _ in range(3000)]
+    verdict = re.compile(r"positive|negative|[1-5]/5|\bstars?\b|out of 5", re.IGNORECASE)  # every take ends judged
+    for doc in docs[:200]:
+        lines = doc.split("\n")
+        assert 3 <= len(lines) - 1 <= 8 and all(verdict.search(line) for line in lines[1:]), doc
+    split = lambda text: {" ".join(re.findall(r"[a-z0-9']+", s.lower()))
+                          for s in re.split(r"(?<=[.!?])\s+|\n|: ", text)} - {""}  # "Ruth: Love it." holds "love it"
+    natural = set().union(*(split(json.loads(line)["text"])
+                            for line in open(ROOT / "data" / "tasks" / "sentiment" / "natural.jsonl")))
+    assert not natural & set().union(*(split(doc) for doc in docs))
