@@ -8,12 +8,13 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
 from conftest import ROOT, TINY_BASE_ARGS, run_script
 from minprompt.checkpoint import read_base
-from minprompt.corpus import copy_losses, copy_probe
+from minprompt.corpus import copy_losses, copy_probe, get_batch, split_train_val
 from minprompt.model import GPT, preset
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
@@ -156,6 +157,15 @@ class InductionOracle(torch.nn.Module):
                 if earlier:
                     logits[b, t, row[earlier[-1] + 1]] = 50.0
         return logits, None
+
+
+def test_validation_is_the_untouched_tail_and_each_target_is_the_next_token():
+    ids = np.arange(1000, dtype=np.uint16)  # token i is i: where a window comes from is its first value
+    train, val = split_train_val(ids, block_size=16, path="corpus.txt")
+    assert len(val) == 50 and np.array_equal(np.concatenate([train, val]), ids)  # the last 5%, nothing shared
+    x, y = get_batch(train, 64, 16, torch.Generator().manual_seed(0), torch.device("cpu"))
+    assert x.shape == y.shape == (64, 16) and torch.equal(y[:, :-1], x[:, 1:]) and torch.equal(y[:, -1], x[:, -1] + 1)
+    assert int(y.max()) < len(train)  # no window of the training stream reaches into validation
 
 
 def test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model():
