@@ -34,8 +34,8 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, load_task, make_batch, micro_batches,
-                             naive_bayes_accuracy, selection_score, train_batches)
+from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, length_buckets, load_task, make_batch,
+                             micro_batches, naive_bayes_accuracy, selection_score, train_batches)
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=100, help="steps between validations; the best prompt is kept (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
-    p.add_argument("--compile", action="store_true", help="torch.compile the frozen model for training steps (CUDA; slow to start)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the training step, batches padded to a few lengths (CUDA graphs on a GPU; slow to start)")
     p.add_argument("--compare", action="store_true", help="also evaluate no prompt, a hand-written prompt, the other "
                    "--method and full fine-tuning (those two trained for the same steps and never written)")
     p.add_argument("--ft-lr", type=float, default=3e-4, help="learning rate of full fine-tuning in --compare (default: %(default)s)")
@@ -282,7 +282,13 @@ def train(run, soft, best):
     args, step0 = run.args, best["step"]
     optimizer = make_optimizer(soft, args.lr)
     batches = train_batches(run.data["train"], args.batch_size, args.seed)
-    step_model = torch.compile(run.model) if args.compile else run.model  # training steps only; eval stays eager
+    # --compile: training steps only (evaluation stays eager), every batch padded to one of a few lengths so
+    # that each length is traced once; on CUDA each length's step is also captured as a CUDA graph.
+    step_model, buckets = run.model, ()
+    if args.compile:
+        mode = "reduce-overhead" if run.device.type == "cuda" else None
+        step_model = torch.compile(run.model, mode=mode, dynamic=False)
+        buckets = length_buckets(run.model.config.block_size - soft.weight.shape[-2])
     os.makedirs(os.path.dirname(run.prompt_path), exist_ok=True)
     log_path = os.path.join(os.path.dirname(run.prompt_path), "log.jsonl") if run.world.is_main else os.devnull
     log = open(log_path, "a" if args.resume else "w")
@@ -291,7 +297,7 @@ def train(run, soft, best):
                disable=None if run.world.is_main else True)
     try:
         for step in bar:
-            mine = micro_batches(next(batches), run.world, args.grad_accum, run.device)  # this process's rows
+            mine = micro_batches(next(batches), run.world, args.grad_accum, run.device, buckets)  # this process's rows
             loss = tuning_step(step_model, soft, optimizer, mine, run.autocast, world=run.world)
             if not torch.isfinite(loss):
                 raise UserError(f"loss became {loss.item()} at step {step + 1}; {what_is_kept(run, best)}",

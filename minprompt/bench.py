@@ -2,6 +2,7 @@
 
     python -m minprompt.bench                        # a few minutes on a 2-core CPU
     python -m minprompt.bench --device cuda --json out/bench-cuda.json
+    python -m minprompt.bench --device cuda --compile --sections train   # + both steps under torch.compile
 
 Contenders run interleaved in one process (this matters: a laptop's or a shared machine's speed drifts
 by 10-30% within minutes, so only rates measured side by side can be compared), each after a warm-up,
@@ -12,7 +13,8 @@ on CUDA), so one contender's caches never count against another.
 - train: one prompt-tuning step (forward, backward, clip, AdamW on the prompt), examples/s, for our
   shared-prefix path, our literal concatenation, and PEFT on the same weights exported to transformers
   (the `hf` extra; "skipped" without it). Classification-style batches: the loss is on the last two
-  tokens, the same positions for every contender.
+  tokens, the same positions for every contender. --compile adds both of ours under torch.compile
+  (mode="reduce-overhead", CUDA graphs, on CUDA), as `tune_prompt.py --compile` runs them.
 - infer: a forward pass with the prompt (what rank classification costs), examples/s.
 - bank: the same forward with the rows' prompts drawn from a bank of 4 (four tasks mixed in one batch),
   against one prompt for every row and against four separate batches.
@@ -85,14 +87,19 @@ def class_batch(args, device, B=None):
     return idx.to(device), targets.to(device)
 
 
-def ours_train(args, device, P, shared):
+def ours_train(args, device, P, shared, compiled=False):
+    """compiled: the forward under torch.compile as `tune_prompt.py --compile` runs it (one fixed shape;
+    CUDA graphs on CUDA), for either path."""
     model = frozen_model(args, device)
     soft = SoftPrompt(P, model.config.n_embd).to(device)
     torch.nn.init.normal_(soft.weight, std=0.02)
     opt = make_optimizer(soft, 0.03)
     idx, targets = class_batch(args, device)
     autocast = autocast_for(device)
-    return lambda: tuning_step(model, soft, opt, [(idx, targets, 1.0)], autocast, shared_prefix=shared)
+    forward = model if shared else partial(forward_concatenated, model)
+    if compiled:
+        forward = torch.compile(forward, mode="reduce-overhead" if device.type == "cuda" else None, dynamic=False)
+    return lambda: tuning_step(forward, soft, opt, [(idx, targets, 1.0)], autocast)
 
 
 def peft_model(args, device, P):
@@ -248,8 +255,8 @@ def interleaved(contenders, units, device, reps, calls):
     """contenders: name -> function. Each is warmed up, then timed `calls` calls per repetition, in an
     order rotated every repetition. Returns name -> list of rates (units per second), one per repetition."""
     for fn in contenders.values():
-        fn()
-        fn()
+        for _ in range(3):  # a compiled contender compiles on the first call, records its CUDA graph on the second
+            fn()
     names = list(contenders)
     rates = {name: [] for name in names}
     for r in range(reps):
@@ -322,10 +329,14 @@ def table(lines, title, unit, rates, baseline):
             for name, r in rates.items()}
 
 
-def three_way(args, device, lines, title, ours, peft, P):
-    """Our shared prefix, our concatenation and PEFT, interleaved; ratios against PEFT when present."""
+def three_way(args, device, lines, title, ours, peft, P, compiled=False):
+    """Our shared prefix, our concatenation and PEFT, interleaved; ratios against PEFT when present.
+    compiled: also both of ours under torch.compile (--compile)."""
     fns = {"minprompt shared prefix": ours(args, device, P, True),
            "minprompt concatenation": ours(args, device, P, False)}
+    if compiled:
+        fns["minprompt shared prefix, compiled"] = ours(args, device, P, True, compiled=True)
+        fns["minprompt concatenation, compiled"] = ours(args, device, P, False, compiled=True)
     if has_hf():
         fns["PEFT (transformers)"] = peft(args, device, P)
     rates = interleaved(fns, args.batch_size, device, args.reps, calls=3 if device.type == "cpu" else 20)
@@ -471,6 +482,8 @@ def parse_args(argv=None):
     p.add_argument("--gen-context", type=int, default=16, help="context tokens before generating (default: %(default)s)")
     p.add_argument("--new-tokens", type=int, default=128, help="tokens generated per row (default: %(default)s)")
     p.add_argument("--pretrain-batch", type=int, default=16, help="pretraining batch (default: %(default)s)")
+    p.add_argument("--compile", action="store_true",
+                   help="also time our two training steps under torch.compile (CUDA graphs on CUDA; slow to start)")
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per contender (default: %(default)s)")
     p.add_argument("--sections", default="train,memory,infer,bank,serve,generate,pretrain",
                    help="which parts to run, comma-separated (default: all)")
@@ -508,7 +521,8 @@ def main(argv=None):
                "hf": versions() if hf else None}
     for P in args.prompt_lengths:
         if "train" in sections:
-            results[f"train_P{P}"] = three_way(args, device, lines, "Prompt-tuning step", ours_train, peft_train, P)
+            results[f"train_P{P}"] = three_way(args, device, lines, "Prompt-tuning step", ours_train, peft_train, P,
+                                               compiled=args.compile)
         if "memory" in sections:
             results[f"memory_P{P}"] = memory_section(args, device, lines, P)
     if "infer" in sections:

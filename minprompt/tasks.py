@@ -175,11 +175,20 @@ def encode_split(task, tokenizer, records, max_len):
     return examples, n_cut
 
 
-def make_batch(pairs, device):
+def length_buckets(max_len, step=32):
+    """The padded lengths a compiled training step sees: step, 2*step, ... and max_len itself, e.g.
+    (32, 64, ..., 224, 236) for max_len 236. With so few shapes torch.compile builds a handful of graphs
+    (CUDA graphs under mode="reduce-overhead") instead of one per batch length."""
+    return tuple(range(step, max_len, step)) + (max_len,)
+
+
+def make_batch(pairs, device, buckets=()):
     """(context, answer) id lists -> idx (B, T), targets (B, T), right-padded; targets are the answer
-    tokens at the positions that predict them, -100 elsewhere."""
+    tokens at the positions that predict them, -100 elsewhere. With `buckets` (length_buckets), T is
+    padded up to the smallest bucket that holds it: more padding, the same loss and gradient."""
     seqs = [c + a for c, a in pairs]
     T = max(len(s) for s in seqs) - 1
+    T = next((b for b in buckets if b >= T), T)
     idx = torch.zeros(len(seqs), T, dtype=torch.long)
     targets = torch.full((len(seqs), T), -100, dtype=torch.long)
     for i, ((context, answer), seq) in enumerate(zip(pairs, seqs)):
@@ -190,12 +199,12 @@ def make_batch(pairs, device):
     return idx.to(device), targets.to(device)
 
 
-def micro_batches(pairs, world, grad_accum, device):
+def micro_batches(pairs, world, grad_accum, device, buckets=()):
     """This process's part of a step's batch (the same pairs on every process, see minprompt/distributed.py):
     [(idx (b, T), targets (b, T), share)], one per micro-batch; share is its part of the step's answer tokens."""
     n_tokens = sum(len(answer) for _, answer in pairs)
     parts = [pairs[rows] for rows in my_rows(world, len(pairs), grad_accum)]
-    return [(*make_batch(part, device), sum(len(answer) for _, answer in part) / n_tokens) for part in parts]
+    return [(*make_batch(part, device, buckets), sum(len(answer) for _, answer in part) / n_tokens) for part in parts]
 
 
 def train_batches(examples, batch_size, seed):

@@ -61,3 +61,24 @@ def test_a_failing_peft_contender_is_reported_and_the_others_still_timed(tmp_pat
     assert generate["transformers generate + PEFT"].startswith("failed (transformers ")
     assert "IndexError: index out of range" in generate["transformers generate + PEFT"]
     assert generate["minprompt KV cache, shared prompt"]["median"] > 0
+
+
+def test_compile_adds_both_compiled_training_steps(tmp_path, monkeypatch):
+    """--compile's plumbing on the CPU (the compiler itself is swapped for torch.compile's eager backend,
+    which traces but builds no code): two more rows in the training table, each timed."""
+    import torch
+    compile_ = torch.compile
+    modes = []
+
+    def eager_compile(fn, mode=None, dynamic=None):
+        modes.append((mode, dynamic))
+        return compile_(fn, backend="eager", dynamic=dynamic)
+    monkeypatch.setattr(torch, "compile", eager_compile)
+    monkeypatch.setattr(bench, "has_hf", lambda: False)
+    out = tmp_path / "b.json"
+    bench.main(["--preset", "tiny", "--prompts", "4", "--text-len", "8", "--batch-size", "2", "--reps", "1",
+                "--new-tokens", "4", "--sections", "train", "--compile", "--json", str(out)])
+    train = json.loads(out.read_text())["train_P4"]
+    assert modes == [(None, False), (None, False)]  # "reduce-overhead" only on CUDA
+    assert train["minprompt shared prefix, compiled"]["median"] > 0
+    assert train["minprompt concatenation, compiled"]["median"] > 0

@@ -6,7 +6,8 @@
   the CPU within bf16 rounding;
 - tuning steps on the GPU (autocast, fused AdamW) leave every base weight bitwise unchanged;
 - cached generation equals uncached greedy decoding on the GPU;
-- the compiled tuning step (`--compile`, real inductor code) computes the eager step's loss and gradient;
+- the compiled tuning step (`--compile`, real inductor code) computes the eager step's loss and gradient,
+  and its CUDA graphs on length-bucketed batches take the eager steps' path;
 - train_base.py and tune_prompt.py run on the GPU end to end, and tune_prompt.py leaves the base untouched.
 """
 import hashlib
@@ -19,8 +20,10 @@ import torch
 from conftest import run_script
 from minprompt.attention import attention
 from minprompt.device import autocast_for
+from minprompt.distributed import World
 from minprompt.model import GPT, forward_concatenated, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
+from minprompt.tasks import length_buckets, micro_batches
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 V = 97
@@ -134,6 +137,26 @@ def test_compiled_tuning_step_matches_eager_on_cuda():
     assert rel_err(comp_grad, eager_grad) < 1e-3
 
 
+def test_cuda_graph_steps_on_length_buckets_match_eager_steps():
+    """`tune_prompt.py --compile` on CUDA: mode="reduce-overhead" (CUDA graphs), batches padded to length
+    buckets, three optimizer steps over two buckets end where eager steps end."""
+    torch._dynamo.reset()
+    model = model_on(CUDA, torch.float32)
+    compiled = torch.compile(model, mode="reduce-overhead", dynamic=False)
+    buckets = length_buckets(96 - 12, step=32)  # (32, 64, 84)
+    g = torch.Generator().manual_seed(3)
+    batches = [[(torch.randint(V, (n,), generator=g).tolist(), [5]) for _ in range(8)] for n in (20, 50, 30)]
+    prompts = []
+    for m in (model, compiled):
+        soft = SoftPrompt(12, 128).to(CUDA)
+        torch.nn.init.normal_(soft.weight, std=0.1, generator=torch.Generator(CUDA).manual_seed(7))
+        optimizer = make_optimizer(soft, 0.01)
+        for pairs in batches:
+            tuning_step(m, soft, optimizer, micro_batches(pairs, World(), 1, CUDA, buckets))
+        prompts.append(soft.weight.detach())
+    assert rel_err(prompts[1], prompts[0]) < 1e-3
+
+
 def test_scripts_run_on_cuda(tmp_path):
     r = run_script("train_base.py", "--device", "cuda", "--preset", "tiny", "--vocab-size", "300", "--steps", "40",
                    "--eval-every", "20", "--out", str(tmp_path / "base"))
@@ -147,5 +170,8 @@ def test_scripts_run_on_cuda(tmp_path):
     assert results["device"].startswith("cuda") and 0 <= results["test_metric"] <= 1
     r = run_script("tune_prompt.py", "--device", "cuda", "--base", str(base), "--task", "describe", "--steps", "4",
                    "--eval-every", "2", "--n-prompt", "4", "--out", str(tmp_path / "describe"))  # generates under bf16
+    assert r.returncode == 0, r.stderr
+    r = run_script("tune_prompt.py", "--device", "cuda", "--base", str(base), "--task", "topic", "--steps", "6",
+                   "--eval-every", "3", "--n-prompt", "4", "--compile", "--out", str(tmp_path / "compiled"))
     assert r.returncode == 0, r.stderr
     assert hashlib.sha256(base.read_bytes()).hexdigest() == digest

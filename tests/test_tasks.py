@@ -5,11 +5,12 @@ import json
 import pytest
 import torch
 
+from minprompt.distributed import World
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
 from minprompt.tasks import (NaiveBayes, Task, answer_loss, classification_metrics, classify, encode_split,
-                             generation_metrics, label_logprobs, load_task, make_batch, naive_bayes_accuracy,
-                             predict, predict_mixed)
+                             generation_metrics, label_logprobs, length_buckets, load_task, make_batch,
+                             micro_batches, naive_bayes_accuracy, predict, predict_mixed)
 from minprompt.tokenizer import Tokenizer
 
 TOK = Tokenizer.train("Review: good film. bad film. Sentiment: positive negative neutral " * 20, 300)
@@ -91,6 +92,46 @@ def test_answer_only_targets_and_right_padding():
     idx, targets = make_batch(pairs, "cpu")
     assert idx.tolist() == [[1, 2, 3], [4, 5, 8]]
     assert targets.tolist() == [[-100, -100, 7], [-100, 8, 9]]
+
+
+@pytest.mark.parametrize("answers_only", [True, False])  # False: what a compiled step computes
+def test_padding_to_a_length_bucket_changes_neither_the_loss_nor_the_prompts_gradient(answers_only):
+    assert length_buckets(100) == (32, 64, 96, 100) and length_buckets(20) == (20,)
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).double().eval().requires_grad_(False)
+    prompt = torch.randn(3, 64, dtype=torch.float64, requires_grad=True)
+    pairs = [([5, 6, 7, 8, 20, 21], [9]), ([10, 11], [12, 13, 14])]
+    results = []
+    for buckets in ((), length_buckets(40, step=16)):
+        idx, targets = make_batch(pairs, "cpu", buckets)
+        _, loss = model(idx, targets, prompt=prompt, answers_only=answers_only)
+        results.append((idx.shape[1], loss, *torch.autograd.grad(loss, prompt)))
+    (T, loss, grad), (T_padded, loss_padded, grad_padded) = results
+    assert (T, T_padded) == (6, 16)
+    torch.testing.assert_close(loss_padded, loss)
+    torch.testing.assert_close(grad_padded, grad)
+
+
+def test_a_compiled_step_on_bucketed_batches_is_traced_once_per_bucket():
+    """`tune_prompt.py --compile` pads each batch to a length bucket and compiles with dynamic=False: six
+    batch lengths that fall in two buckets give two graphs (on CUDA, two CUDA graphs), not six."""
+    torch._dynamo.reset()
+    graphs = []
+
+    def counting_backend(graph_module, example_inputs):
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch.manual_seed(0)
+    model = GPT(preset("tiny", vocab_size=TOK.vocab_size)).eval().requires_grad_(False)
+    compiled = torch.compile(model, backend=counting_backend, dynamic=False, fullgraph=True)
+    prompt = torch.randn(3, 64, requires_grad=True)
+    for n in (3, 7, 12, 15, 20, 30):  # padded to 16, 16, 16, 16, 32, 32
+        pairs = [(list(range(5, 5 + n)), [9]), ([5, 6], [9])]
+        [(idx, targets, share)] = micro_batches(pairs, World(), 1, "cpu", length_buckets(40, step=16))
+        _, loss = compiled(idx, targets, prompt=prompt, answers_only=True)
+        loss.backward()
+    assert len(graphs) == 2 and share == 1.0 and torch.isfinite(prompt.grad).all()
 
 
 def test_answer_loss_is_the_mean_over_answer_tokens_not_over_examples():

@@ -16,7 +16,7 @@ from conftest import ROOT, run_script
 from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
-from minprompt.tasks import classify, encode_split, evaluate, load_task
+from minprompt.tasks import classify, encode_split, evaluate, length_buckets, load_task
 
 QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
 
@@ -238,6 +238,26 @@ def test_the_scripts_optimizer_holds_the_prompt_alone_and_the_loaded_base_stays_
     assert len(params) == 1 and params[0] is seen["soft"].weight and params[0].shape == (4, 128)
     assert not any(p.requires_grad for p in seen["model"].parameters())
     assert all(torch.equal(v, seen["state"][k]) for k, v in seen["model"].state_dict().items())
+
+
+def test_compile_trains_on_batches_padded_to_length_buckets(tiny_base, tmp_path, monkeypatch):
+    """--compile's wiring, without a compiler: every training batch the compiled step sees is padded to one
+    of length_buckets(block_size - P) (a few shapes, so a few graphs), and evaluation stays eager."""
+    base, _ = tiny_base
+    seen = []
+
+    def fake_compile(model, mode=None, dynamic=None):
+        assert dynamic is False and mode is None  # CUDA graphs ("reduce-overhead") only on CUDA
+
+        def step(idx, *args, **kwargs):
+            seen.append(idx.shape[1])
+            return model(idx, *args, **kwargs)
+        return step
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    tune_prompt.main(["--base", str(base), "--task", str(tiny_task(tmp_path, n=8)), "--out", str(tmp_path / "o"),
+                      "--compile", *QUICK])
+    assert len(seen) == 4 and set(seen) <= set(length_buckets(128 - 4))  # 4 steps; the tiny base's context is 128
 
 
 def user_error(result, start, path):
