@@ -1,7 +1,7 @@
 """Byte-level BPE: exact round trips on any text, the merges training learns, (de)serialisation."""
 from hypothesis import given, settings, strategies as st
 
-from minprompt.tokenizer import EOT, Tokenizer
+from minprompt.tokenizer import EOT, Tokenizer, _merge
 
 TRAIN_TEXT = "low lower lowest newer newest wider widest, the slow lowland low! " * 20 + "héllo wörld 🙂 12345"
 
@@ -32,6 +32,30 @@ def test_first_merges_are_the_most_frequent_pairs():
     assert tok.encode("low") == [257]
     assert tok.vocab[257] == b"low"
     assert tok.eot_id == 258 and tok.vocab_size == 259
+
+
+def merges_in_order(tok, text):
+    """The textbook definition of BPE encoding: each chunk's bytes, then every merge over the whole chunk,
+    one merge after another in the order training learned them. Slow, and obviously right."""
+    ids = []
+    for chunk in tok.regex.findall(text):
+        chunk_ids = list(chunk.encode("utf-8", "surrogatepass"))
+        for pair, new_id in tok.merges.items():  # insertion order is learning order
+            chunk_ids = _merge(chunk_ids, pair, new_id)
+        ids += chunk_ids
+    return ids
+
+
+# words that are rotations of "abc": their merges overlap ("ab" against "bc"), so the order they are
+# applied in decides the tokens
+OVERLAPPING = Tokenizer.train("abcab bcabc cabca abcabc bcab " * 10, 300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abc ", max_size=40), st.text(alphabet="lowerndistha !,", max_size=40))
+def test_encoding_equals_applying_the_merges_in_the_order_they_were_learned(overlapping, text):
+    assert OVERLAPPING.encode(overlapping) == merges_in_order(OVERLAPPING, overlapping)
+    assert TOK.encode(text) == merges_in_order(TOK, text)
 
 
 def test_merges_shrink_the_text_and_never_cross_chunks():
