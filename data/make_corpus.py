@@ -45,9 +45,9 @@ corpus.txt
         worth every penny."), each closed by a verdict.  Written without reading
         the hand-written natural split, and tested to share no sentence with it.
         On the small base, 12% takes (the --mix example above, in a first draft)
-        lifted that split from 0.558 to 0.617 but cost topic accuracy (median of
-        three seeds 0.79 against 0.98), so the bundled corpus leaves them out
-        until a larger base can hold both.
+        did not lift that split (median of three prompt seeds 0.617 against
+        0.625) and cost topic accuracy (0.792 against 0.980), so the bundled
+        corpus leaves them out; a larger base may hold both.
     The documents are written in shuffled order because the training script's
     split rule is simply "the last 5% of the token stream is validation":
     shuffling makes that tail a fair sample of every document kind.
