@@ -1441,6 +1441,19 @@ def take_sentence(rng, scene, pol):
 
 def take_line(rng, scene, pol):
     """A take: one or two judgements (or a minor point overruled by 'but'), then a verdict."""
+    text = take_text(rng, scene, pol)
+    v = rng.random()
+    if v < 0.55:
+        return text + " " + rng.choice(POLAR_VERDICTS).format(w=POLAR_WORDS[pol])
+    if v < 0.8:
+        return text + " " + rng.choice(STAR_TAKES[pol]) + "."
+    if rng.random() < 0.3:
+        text = text.rstrip(".!")                       # people skip the full stop
+    return rng.choice(STAR_TAKES[pol]) + ": " + text
+
+
+def take_text(rng, scene, pol):
+    """One or two judgements, or a minor point of the other pole overruled by 'but'."""
     r = rng.random()
     if r < 0.2:
         minor = rng.choice(TAKE_MINOR[pol])
@@ -1452,14 +1465,7 @@ def take_line(rng, scene, pol):
         text = take_sentence(rng, scene, pol) + " " + take_sentence(rng, scene, pol)
     else:
         text = take_sentence(rng, scene, pol)
-    v = rng.random()
-    if v < 0.55:
-        return text + " " + rng.choice(POLAR_VERDICTS).format(w=POLAR_WORDS[pol])
-    if v < 0.8:
-        return text + " " + rng.choice(STAR_TAKES[pol]) + "."
-    if rng.random() < 0.3:
-        text = text.rstrip(".!")                       # people skip the full stop
-    return rng.choice(STAR_TAKES[pol]) + ": " + text
+    return text
 
 
 def takes_doc(rng, pools):
