@@ -1,9 +1,14 @@
 """Shared fixtures. The tiny base model is pretrained once per test session, by train_base.py's own
 main(), on the bundled corpus; the end-to-end tests build on it."""
+import contextlib
+import io
 import json
 import os
+import runpy
 import subprocess
 import sys
+import traceback
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,8 +22,43 @@ TINY_BASE_ARGS = ["--preset", "tiny", "--n-layer", "4", "--n-head", "4", "--n-em
 
 
 def run_script(*args, cwd=ROOT, stdin=None):
-    """Run a top-level script or module as a user would; returns the CompletedProcess."""
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, input=stdin, timeout=600)
+    """Run a script of ours (`train_base.py`, `data/make_corpus.py`, `-m minprompt.predict`, ...) as a user
+    would, with these arguments, working folder and stdin; returns a CompletedProcess (returncode, stdout,
+    stderr). It runs in this process, as `python SCRIPT` would run it (runpy, __name__ == "__main__"): a
+    fresh interpreter costs seconds of imports and the suite runs scripts about a hundred times. Exit
+    statuses are the script's own (its run_main turns a user error into status 2); any other exception
+    becomes a traceback on stderr and status 1, as Python prints it. Anything else (`-c`, torchrun) runs
+    in a real subprocess."""
+    ours = args[0].endswith(".py") or (args[0] == "-m" and args[1].startswith("minprompt."))
+    if not ours:
+        return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, input=stdin,
+                              timeout=600)
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.argv, sys.stdin, os.getcwd()
+    returncode = 0
+    try:
+        os.chdir(cwd)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "'minprompt.* found in sys.modules", RuntimeWarning)  # runpy's, harmless
+            try:
+                if args[0] == "-m":
+                    sys.argv = [args[1], *args[2:]]
+                    runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+                else:
+                    sys.argv = list(args)
+                    runpy.run_path(str(Path(cwd) / args[0]), run_name="__main__")
+            except SystemExit as e:
+                returncode = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if isinstance(e.code, str):
+                    print(e.code, file=sys.stderr)
+            except Exception:  # noqa: BLE001 - what an uncaught error looks like from outside
+                traceback.print_exc()
+                returncode = 1
+    finally:
+        sys.argv, sys.stdin = saved[0], saved[1]
+        os.chdir(saved[2])
+    return subprocess.CompletedProcess(args, returncode, out.getvalue(), err.getvalue())
 
 
 def train_tiny_base(out, **overrides):
