@@ -133,7 +133,8 @@ def run_tests(tests, env):
 
 def main(picked):
     env = dict(os.environ)
-    env.setdefault("MINPROMPT_TEST_BASE", tempfile.mkdtemp(prefix="minprompt-base-"))  # or a base you trained
+    if "MINPROMPT_TEST_BASE" not in env:  # or a folder holding a base you trained
+        env["MINPROMPT_TEST_BASE"] = tempfile.mkdtemp(prefix="minprompt-base-")
     print("training the tiny test base once ...", flush=True)
     assert run_tests([TRAIN + "::test_pretraining_clearly_lowers_the_loss"], env) == 0, "the unbroken code must pass"
     chosen = [(i, b) for i, b in enumerate(BREAKAGES, 1) if not picked or i in picked]
