@@ -29,7 +29,7 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
-from minprompt.device import autocast_for
+from minprompt.device import autocast_for, compile_step
 from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
@@ -286,8 +286,7 @@ def train(run, soft, best):
     # that each length is traced once; on CUDA each length's step is also captured as a CUDA graph.
     step_model, buckets = run.model, ()
     if args.compile:
-        mode = "reduce-overhead" if run.device.type == "cuda" else None
-        step_model = torch.compile(run.model, mode=mode, dynamic=False)
+        step_model = compile_step(run.model, run.device)
         buckets = length_buckets(run.model.config.block_size - soft.weight.shape[-2])
     os.makedirs(os.path.dirname(run.prompt_path), exist_ok=True)
     log_path = os.path.join(os.path.dirname(run.prompt_path), "log.jsonl") if run.world.is_main else os.devnull

@@ -41,7 +41,7 @@ from functools import partial
 import torch
 
 from minprompt.checkpoint import atomic_write_text
-from minprompt.device import autocast_for, pick_device
+from minprompt.device import autocast_for, compile_step, pick_device
 from minprompt.errors import UserError, run_main
 from minprompt.model import GPT, PRESETS, forward_concatenated, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
@@ -98,7 +98,7 @@ def ours_train(args, device, P, shared, compiled=False):
     autocast = autocast_for(device)
     forward = model if shared else partial(forward_concatenated, model)
     if compiled:
-        forward = torch.compile(forward, mode="reduce-overhead" if device.type == "cuda" else None, dynamic=False)
+        forward = compile_step(forward, device)
     return lambda: tuning_step(forward, soft, opt, [(idx, targets, 1.0)], autocast)
 
 

@@ -27,3 +27,10 @@ def pick_device(name="auto"):
 def autocast_for(device):
     """bf16 autocast on CUDA (matmuls in bfloat16, weights and optimizer state stay fp32); a no-op elsewhere."""
     return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+
+
+def compile_step(fn, device):
+    """torch.compile for steps whose inputs come in a few fixed shapes: one graph per shape (dynamic=False),
+    and on CUDA each one captured as a CUDA graph (mode "reduce-overhead") so that replaying it costs no
+    kernel launches. tune_prompt.py --compile and the benchmark's compiled contenders."""
+    return torch.compile(fn, mode="reduce-overhead" if device.type == "cuda" else None, dynamic=False)

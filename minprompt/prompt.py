@@ -22,7 +22,6 @@ prompt.pt is one dict of plain data: the tensor, its method, init and length, th
 template, and the base's fingerprint and tokenizer hash. Loading it onto another base is refused.
 """
 from contextlib import nullcontext
-from functools import partial
 
 import torch
 import torch.nn as nn
@@ -30,7 +29,7 @@ import torch.nn as nn
 from minprompt.checkpoint import atomic_save, load_file
 from minprompt.distributed import all_reduce_sum
 from minprompt.errors import UserError
-from minprompt.model import forward_concatenated, prefix_of
+from minprompt.model import prefix_of
 
 INITS = ("random", "vocab", "text", "labels")
 METHODS = ("prompt", "prefix")
@@ -167,21 +166,20 @@ def make_optimizer(soft, lr):
     return torch.optim.AdamW(soft.parameters(), lr=lr, weight_decay=1e-5, fused=soft.weight.is_cuda)
 
 
-def tuning_step(model, soft, optimizer, micro_batches, autocast=None, shared_prefix=True, world=None):
+def tuning_step(model, soft, optimizer, micro_batches, autocast=None, world=None):
     """One optimizer step of prompt tuning: loss of the frozen model with the prompt in front, backward
     (the gradient reaches only the prompt), clip, update; returns the step's loss. A non-finite loss is
     returned without a step. micro_batches: [(idx (B, T), targets (B, T), share)], share being the
     micro-batch's part of the step's answer tokens over all processes: [(idx, targets, 1.0)] for a plain
     step. Each loss is scaled by its share, so the gradients add up to that of the step's token-mean loss
     (--grad-accum; under torchrun the prompt's gradient and the loss are then summed over the processes,
-    see minprompt/distributed.py). shared_prefix=False takes the literal concatenation, the reference
-    (the benchmark's second contender)."""
-    forward = model if shared_prefix else partial(forward_concatenated, model)
+    see minprompt/distributed.py). model: the frozen GPT, or anything called as its forward is (a compiled
+    one; the benchmark's partial(forward_concatenated, model), the literal-concatenation reference)."""
     optimizer.zero_grad(set_to_none=True)
     step_loss = torch.zeros((), device=soft.weight.device)
     for idx, targets, share in micro_batches:
         with autocast or nullcontext():
-            _, loss = forward(idx, targets, prompt=soft(), answers_only=True)
+            _, loss = model(idx, targets, prompt=soft(), answers_only=True)
         (loss * share).backward()
         step_loss += loss.detach().float() * share
     if world is not None:

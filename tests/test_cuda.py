@@ -19,7 +19,7 @@ import torch
 
 from conftest import run_script
 from minprompt.attention import attention
-from minprompt.device import autocast_for
+from minprompt.device import autocast_for, compile_step
 from minprompt.distributed import World
 from minprompt.model import GPT, forward_concatenated, preset
 from minprompt.prompt import SoftPrompt, make_optimizer, tuning_step
@@ -142,7 +142,7 @@ def test_cuda_graph_steps_on_length_buckets_match_eager_steps():
     buckets, three optimizer steps over two buckets end where eager steps end."""
     torch._dynamo.reset()
     model = model_on(CUDA, torch.float32)
-    compiled = torch.compile(model, mode="reduce-overhead", dynamic=False)
+    compiled = compile_step(model, CUDA)  # mode="reduce-overhead"
     buckets = length_buckets(96 - 12, step=32)  # (32, 64, 84)
     g = torch.Generator().manual_seed(3)
     batches = [[(torch.randint(V, (n,), generator=g).tolist(), [5]) for _ in range(8)] for n in (20, 50, 30)]
