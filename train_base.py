@@ -24,7 +24,8 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
-from minprompt.corpus import copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val
+from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val,
+                              with_copy_rows)
 from minprompt.device import autocast_for
 from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
@@ -46,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=8, help="windows per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory (default: %(default)s)")
+    p.add_argument("--copy-rows", type=int, default=0, metavar="N", help="of each step's windows, N are copy rows "
+                   "(a random run of corpus tokens, repeated) instead of corpus text (default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")
@@ -85,6 +88,9 @@ def train(args, world, device):
     if args.batch_size % (world.size * args.grad_accum):
         raise UserError(f"--batch-size {args.batch_size} does not split into {world.size} process(es) x --grad-accum "
                         f"{args.grad_accum} equal micro-batches", None, f"pass a multiple of {world.size * args.grad_accum}")
+    if not 0 <= args.copy_rows <= args.batch_size:
+        raise UserError(f"--copy-rows must be between 0 and --batch-size ({args.batch_size}), got {args.copy_rows}",
+                        None, "pass how many of each step's windows are copy rows, e.g. --copy-rows 1")
     if args.vocab_size < 258:
         raise UserError(f"--vocab-size must be at least 258 (256 bytes, one merge, end-of-text), got {args.vocab_size}",
                         None, "pass e.g. --vocab-size 2048")
@@ -180,6 +186,7 @@ def train(args, world, device):
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, args)
             x, y = get_batch(train_ids, args.batch_size, block_size, gen, device)  # (B, T) each, the same in every process
+            x, y = with_copy_rows(x, y, args.copy_rows, train_ids, gen)  # (B, T) each
             optimizer.zero_grad(set_to_none=True)
             loss = torch.zeros((), device=device)  # the step's mean loss, over micro-batches and processes
             micro = my_rows(world, args.batch_size, args.grad_accum)  # this process's rows, per micro-batch

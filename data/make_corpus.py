@@ -6,6 +6,7 @@ Run from the repository root (Python standard library only, under ten seconds):
     python data/make_corpus.py                  # same as --seed 1337 --out data
     python data/make_corpus.py --seed 7 --out /tmp/other
     python data/make_corpus.py --mix review=58,comments=8,takes=12,product=8,news=14 --out /tmp/takes
+    python data/make_corpus.py --mix review=60,comments=8,product=5,listing=10,news=17 --out /tmp/listings
 
 All randomness comes from one random.Random(seed): the same seed gives
 byte-identical files on every run (no set is iterated, hash() is never used,
@@ -48,6 +49,13 @@ corpus.txt
         did not lift that split (median of three prompt seeds 0.617 against
         0.625) and cost topic accuracy (0.792 against 0.980), so the bundled
         corpus leaves them out; a larger base may hold both.
+      * 0% shop listings, unless --mix asks for them: a product card in one of
+        six shop formats (never the describe task's "name: ... | ..." line), the
+        style asked for ("Tone: luxury"), then a description in that style that
+        restates every fact on the card: later text copying earlier text.  On
+        the small base with 10% listings (review=60,comments=8,product=5,
+        listing=10,news=17) the base ignores the card after the default 2,600
+        steps but starts to copy from it after 5,200 (see README, Results).
     The documents are written in shuffled order because the training script's
     split rule is simply "the last 5% of the token stream is validation":
     shuffling makes that tail a fair sample of every document kind.
@@ -1623,6 +1631,28 @@ def product_doc(rng, pools):
     return text
 
 
+def listing_card(rng, at):
+    """A product card in one of several shop formats (never the describe task's "name: ... | ..." line)."""
+    n, c, m, col, fs = at["name"], at["category"], at["material"], at["colour"], at["features"]
+    return rng.choice([
+        f"{n} / {c} / {m} / {col} / {', '.join(fs)}",
+        f"Name: {n}\nCategory: {c}\nMaterial: {m}\nColour: {col}\nFeatures: {', '.join(fs)}",
+        f"{n} ({c}) - {m}, {col}; {', '.join(fs)}",
+        f"Item {rng.randint(100, 999)}: {n}, {a_an(c)} in {col} {m}, {and_list(fs)}.",
+        f"[{n}] {c} | {m} | {col} | {', '.join(fs)}",
+        f"Product: {n}. Kind: {c}. Made from {m}. Colour {col}. Features: {and_list(fs)}.",
+    ])
+
+
+def listing_doc(rng, pools):
+    """A shop listing: the card, the style asked for, then copy that restates the card in that style.
+    Later text reusing facts stated earlier is what teaches a base to copy from its input."""
+    at = product_attributes(rng, pools["products"])
+    style = rng.choice(list(STYLES))
+    head = rng.choice(["Style: {s}", "Tone: {s}", "Copy style: {s}", "{S} copy:"]).format(s=style, S=cap(style))
+    return listing_card(rng, at) + "\n" + head + "\n" + describe(rng, pools, at, style, max_extras=1)
+
+
 # =============================================================================
 # News: each generator returns (headlines, lead sentence, other sentences, slots)
 # =============================================================================
@@ -1990,7 +2020,7 @@ def build_corpus(rng, pools, mix=MIX):
         kinds += [kind] * round(N_DOCS * share / 100)
     rng.shuffle(kinds)                      # documents come out in shuffled order
     makers = {"review": review_doc, "comments": comments_doc, "takes": takes_doc,
-              "product": product_doc, "news": news_doc}
+              "product": product_doc, "listing": listing_doc, "news": news_doc}
     docs = []
     for kind in kinds:
         doc = makers[kind](rng, pools)
@@ -2101,7 +2131,7 @@ def write_file(path, text, count, what):
     print(f"{path}: {count} {what}, {len(data):,} bytes")
 
 
-KINDS = ("review", "comments", "takes", "product", "news")
+KINDS = ("review", "comments", "takes", "product", "listing", "news")
 
 
 def parse_mix(text):

@@ -23,6 +23,7 @@ from minprompt.errors import UserError
 from minprompt.tokenizer import EOT
 
 VAL_FRACTION = 0.05
+IGNORE = -100  # a target the loss skips (cross_entropy's ignore_index)
 
 
 def read_corpus(path):
@@ -76,6 +77,29 @@ def get_batch(ids, batch_size, block_size, generator, device):
     if device.type == "cuda":  # pinned memory lets the copy overlap with compute
         return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
     return x.to(device), y.to(device)
+
+
+def with_copy_rows(x, y, n_copy, ids, generator):
+    """Replace the last n_copy rows of a batch by copy rows: a run of 8 to T/4 tokens, each drawn from
+    the training stream (so common tokens come up as often as in the corpus, in no sensible order),
+    repeated to fill the window. The first run is unpredictable and gets no loss (target IGNORE); the rest rewards a model that
+    looks back to where the current token came before and copies what followed (an induction head),
+    the skill that copying a product's name from its attributes needs. Corpus text alone has too few
+    such repeats for a small base to find it in minutes (see --copy-rows in train_base.py)."""
+    if n_copy == 0:
+        return x, y
+    B, T = x.shape
+    rows, lengths = [], []
+    for _ in range(n_copy):
+        length = int(torch.randint(8, max(9, T // 4 + 1), (1,), generator=generator))
+        lengths.append(length)
+        run = torch.from_numpy(ids[torch.randint(len(ids), (length,), generator=generator).numpy()].astype("int64"))
+        rows.append(run.repeat(T // length + 2)[: T + 1])  # (T + 1,): x and y of one row
+    rows = torch.stack(rows).to(x.device)  # (n_copy, T + 1)
+    targets = rows[:, 1:].clone()  # (n_copy, T)
+    for row, length in zip(targets, lengths):
+        row[: length - 1] = IGNORE  # the first run cannot be predicted: no loss there, only on the repeats
+    return torch.cat([x[: B - n_copy], rows[:, :-1]]), torch.cat([y[: B - n_copy], targets])  # (B, T) each
 
 
 def copy_probe(vocab_size, n_rows=16, half=48, seed=0):

@@ -122,7 +122,13 @@ BREAKAGES = [
     ("the copy probe's second half is fresh tokens, not a copy", "minprompt/corpus.py",
      "return torch.cat([first, first], dim=1)", "return torch.cat([first, first.flip(1)], dim=1)",
      [TRAIN + "::test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model"]),
-
+    ("copy rows score their unpredictable first run", "minprompt/corpus.py",
+     "row[: length - 1] = IGNORE", "row[:0] = IGNORE",
+     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats"]),
+    ("copy rows are fresh tokens, not one run repeated", "minprompt/corpus.py",
+     "rows.append(run.repeat(T // length + 2)[: T + 1])",
+     "rows.append(torch.from_numpy(ids[torch.randint(len(ids), (T + 1,), generator=generator).numpy()].astype(\"int64\")))",
+     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats"]),
 ]
 
 

@@ -73,3 +73,26 @@ def test_takes_documents_are_threads_of_verdicts_sharing_no_sentence_with_the_na
     natural = set().union(*(split(json.loads(line)["text"])
                             for line in open(ROOT / "data" / "tasks" / "sentiment" / "natural.jsonl")))
     assert not natural & set().union(*(split(doc) for doc in docs))
+
+
+def test_listing_documents_restate_every_attribute_of_their_card():
+    """The opt-in "listing" kind (`make_corpus.py --mix ...,listing=10`): a product card, the style, then copy
+    in that style naming every attribute on the card, the later text reusing facts stated earlier; never in
+    the describe task's own "name: ... | ..." format."""
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "data" / "make_corpus.py")
+    make_corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_corpus)
+    assert make_corpus.parse_mix("review=60,comments=8,product=5,listing=10,news=17")[3] == ("listing", 10)
+    rng = random.Random(0)
+    pools = make_corpus.build_pools(rng)["corpus"]
+    for _ in range(300):
+        state = rng.getstate()
+        at = make_corpus.product_attributes(rng, pools["products"])
+        rng.setstate(state)  # listing_doc draws the same attributes first
+        doc = make_corpus.listing_doc(rng, pools)
+        lines = doc.split("\n")
+        copy_text, card_text = lines[-1], "\n".join(lines[:-2])
+        assert any(s in lines[-2].lower() for s in make_corpus.STYLES), lines[-2]
+        for word in [at["name"], at["category"], at["material"], at["colour"], *at["features"]]:
+            assert word in card_text and word in copy_text, (word, doc)
+        assert "name:" not in doc and " | category:" not in doc

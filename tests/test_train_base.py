@@ -14,7 +14,7 @@ import torch
 
 from conftest import ROOT, TINY_BASE_ARGS, run_script
 from minprompt.checkpoint import read_base
-from minprompt.corpus import copy_losses, copy_probe, get_batch, split_train_val
+from minprompt.corpus import IGNORE, copy_losses, copy_probe, get_batch, split_train_val, with_copy_rows
 from minprompt.model import GPT, preset
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
@@ -168,6 +168,19 @@ def test_validation_is_the_untouched_tail_and_each_target_is_the_next_token():
     assert int(y.max()) < len(train)  # no window of the training stream reaches into validation
 
 
+def test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats():
+    ids = np.arange(5000, 6000, dtype=np.uint16)  # the training stream: every copy-row token must come from it
+    x, y = get_batch(ids, 8, 64, torch.Generator().manual_seed(0), torch.device("cpu"))
+    x2, y2 = with_copy_rows(x, y, 3, ids, torch.Generator().manual_seed(1))
+    assert x2.shape == y2.shape == (8, 64) and torch.equal(x2[:5], x[:5]) and torch.equal(y2[:5], y[:5])
+    for row, target in zip(x2[5:], y2[5:]):
+        period = next(p for p in range(8, 17) if torch.equal(row[p:], row[:-p]))  # one run, repeated
+        assert 5000 <= row.min() and row.max() < 6000
+        assert (target[: period - 1] == IGNORE).all()  # the first run gets no loss
+        assert torch.equal(target[period - 1: -1], row[period:]) and target[-1] == row[-period]  # then the next token
+    assert with_copy_rows(x, y, 0, ids, torch.Generator()) == (x, y)
+
+
 def test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model():
     probe = copy_probe(3000, n_rows=4, half=16, seed=0)
     assert probe.shape == (4, 32) and torch.equal(probe[:, :16], probe[:, 16:])
@@ -192,6 +205,7 @@ def test_the_log_reports_the_copy_score(tiny_base):
     (["--batch-size", "0"], "--batch-size must be a positive number"),
     (["--eval-every", "0"], "--eval-every must be a positive number"),
     (["--vocab-size", "100"], "--vocab-size must be at least 258"),
+    (["--copy-rows", "3"], "--copy-rows must be between 0 and --batch-size (2), got 3"),
     (["--n-head", "3"], "--n-head 3 does not divide the width 64"),
     (["--device", "cuda"] if not torch.cuda.is_available() else ["--device", "tpu"], "--device"),
     (["--lr", "1e6", "--warmup", "1", "--grad-clip", "0"], "loss became"),
