@@ -48,7 +48,8 @@ def parse_args(argv=None):
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory (default: %(default)s)")
     p.add_argument("--copy-rows", type=int, default=0, metavar="N", help="of each step's windows, N are copy rows "
-                   "(a random run of corpus tokens, repeated) instead of corpus text (default: %(default)s)")
+                   "(a random run of corpus tokens, repeated) instead of corpus text; an experiment in teaching the "
+                   "base to copy, see README (default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")
