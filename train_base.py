@@ -128,6 +128,9 @@ def train(args, world, device):
                             "pick --n-head and --n-embd so that n_embd / n_head is a whole number")
         model = GPT(config)
     block_size = model.config.block_size
+    if args.copy_rows and block_size < 16:
+        raise UserError(f"--copy-rows needs a context of at least 16 tokens, got --block-size {block_size}", None,
+                        "pass a larger --block-size, or --copy-rows 0")
     ids = encode_corpus(docs, tokenizer)
     train_ids, val_ids = split_train_val(ids, block_size, args.corpus)
     print(f"corpus: {len(docs)} documents, {len(ids):,} tokens ({len(train_ids):,} train, {len(val_ids):,} val)")

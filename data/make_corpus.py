@@ -55,7 +55,7 @@ corpus.txt
         restates every fact on the card: later text copying earlier text.  On
         the small base with 10% listings (review=60,comments=8,product=5,
         listing=10,news=17) the base ignores the card after the default 2,600
-        steps but starts to copy from it after 5,200 (see README, Results).
+        steps but starts to read it after 5,200 (see README, Results).
     The documents are written in shuffled order because the training script's
     split rule is simply "the last 5% of the token stream is validation":
     shuffling makes that tail a fair sample of every document kind.

@@ -80,25 +80,29 @@ def get_batch(ids, batch_size, block_size, generator, device):
 
 
 def with_copy_rows(x, y, n_copy, ids, generator):
-    """Replace the last n_copy rows of a batch by copy rows: a run of 8 to T/4 tokens, each drawn from
-    the training stream (common tokens as often as in the corpus, in no sensible order), repeated to fill
-    the window. The first run cannot be predicted and gets no loss (target IGNORE); every repeat rewards a
-    model that looks back to where the current token came before and copies what followed (an induction
-    head, which copying a product's many-token name needs). An experiment (train_base.py --copy-rows):
-    on the small base one row in eight lifts the copy score but costs validation loss (README, Results)."""
+    """Replace the last n_copy rows of a batch by copy rows: a run of 8 to max(8, T/4) tokens (at most
+    T/2), each drawn from the training stream (common tokens as often as in the corpus, in no sensible
+    order), repeated to fill the window. The first run and the repeat's first token cannot be predicted
+    and get no loss (target IGNORE); every later token rewards a model that looks back to where the
+    current token came before and copies what followed (an induction head, which copying a product's
+    many-token name needs). An experiment (train_base.py --copy-rows): on the small base one row in
+    eight lifts the copy score but costs validation loss (README, Results). Under torchrun or
+    --grad-accum the copy rows fall in the last micro-batch, whose loss is the mean over its own scored
+    tokens, so they weigh a little differently than in a single-process run."""
     if n_copy == 0:
         return x, y
     B, T = x.shape
     rows, lengths = [], []
     for _ in range(n_copy):
-        length = int(torch.randint(8, max(9, T // 4 + 1), (1,), generator=generator))
+        length = min(int(torch.randint(8, max(9, T // 4 + 1), (1,), generator=generator)), T // 2)
         lengths.append(length)
-        run = torch.from_numpy(ids[torch.randint(len(ids), (length,), generator=generator).numpy()].astype("int64"))
+        picks = torch.randint(len(ids), (length,), generator=generator)  # (length,) positions in the stream
+        run = torch.from_numpy(ids[picks.numpy()].astype("int64"))  # (length,) token ids
         rows.append(run.repeat(T // length + 2)[: T + 1])  # (T + 1,): x and y of one row
     rows = torch.stack(rows).to(x.device)  # (n_copy, T + 1)
     targets = rows[:, 1:].clone()  # (n_copy, T)
     for row, length in zip(targets, lengths):
-        row[: length - 1] = IGNORE  # the first run cannot be predicted: no loss there, only on the repeats
+        row[:length] = IGNORE  # the first run and the repeat's first token: no loss, only on what can be copied
     return torch.cat([x[: B - n_copy], rows[:, :-1]]), torch.cat([y[: B - n_copy], targets])  # (B, T) each
 
 

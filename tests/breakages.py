@@ -123,12 +123,15 @@ BREAKAGES = [
      "return torch.cat([first, first], dim=1)", "return torch.cat([first, first.flip(1)], dim=1)",
      [TRAIN + "::test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model"]),
     ("copy rows score their unpredictable first run", "minprompt/corpus.py",
-     "row[: length - 1] = IGNORE", "row[:0] = IGNORE",
-     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats"]),
+     "row[:length] = IGNORE", "row[:0] = IGNORE",
+     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_what_can_be_copied"]),
     ("copy rows are fresh tokens, not one run repeated", "minprompt/corpus.py",
      "rows.append(run.repeat(T // length + 2)[: T + 1])",
-     "rows.append(torch.from_numpy(ids[torch.randint(len(ids), (T + 1,), generator=generator).numpy()].astype(\"int64\")))",
-     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats"]),
+     "rows.append(torch.randint(5000, 6000, (T + 1,), generator=generator))",
+     [TRAIN + "::test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_what_can_be_copied"]),
+    ("train_base.py ignores --copy-rows", "train_base.py",
+     "x, y = with_copy_rows(x, y, args.copy_rows, train_ids, gen)  # (B, T) each", "pass",
+     [TRAIN + "::test_copy_rows_change_what_the_base_trains_on"]),
 ]
 
 

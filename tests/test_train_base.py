@@ -168,17 +168,31 @@ def test_validation_is_the_untouched_tail_and_each_target_is_the_next_token():
     assert int(y.max()) < len(train)  # no window of the training stream reaches into validation
 
 
-def test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_the_repeats():
+def test_copy_rows_repeat_one_run_of_corpus_tokens_and_score_only_what_can_be_copied():
     ids = np.arange(5000, 6000, dtype=np.uint16)  # the training stream: every copy-row token must come from it
     x, y = get_batch(ids, 8, 64, torch.Generator().manual_seed(0), torch.device("cpu"))
-    x2, y2 = with_copy_rows(x, y, 3, ids, torch.Generator().manual_seed(1))
-    assert x2.shape == y2.shape == (8, 64) and torch.equal(x2[:5], x[:5]) and torch.equal(y2[:5], y[:5])
-    for row, target in zip(x2[5:], y2[5:]):
+    x2, y2 = with_copy_rows(x, y, 6, ids, torch.Generator().manual_seed(1))
+    assert x2.shape == y2.shape == (8, 64) and torch.equal(x2[:2], x[:2]) and torch.equal(y2[:2], y[:2])
+    periods = []
+    for row, target in zip(x2[2:], y2[2:]):
         period = next(p for p in range(8, 17) if torch.equal(row[p:], row[:-p]))  # one run, repeated
+        periods.append(period)
         assert 5000 <= row.min() and row.max() < 6000
-        assert (target[: period - 1] == IGNORE).all()  # the first run gets no loss
-        assert torch.equal(target[period - 1: -1], row[period:]) and target[-1] == row[-period]  # then the next token
+        assert (target[:period] == IGNORE).all()  # the first run and the repeat's first token get no loss
+        assert torch.equal(target[period: -1], row[period + 1:]) and target[-1] == row[-period]  # then the next token
+    assert len(set(periods)) > 1  # runs of several lengths
     assert with_copy_rows(x, y, 0, ids, torch.Generator()) == (x, y)
+
+
+def test_copy_rows_change_what_the_base_trains_on(tmp_path):
+    corpus = toy_corpus(tmp_path)
+    losses = {}
+    for n in (0, 2):
+        out = tmp_path / f"copy{n}"
+        result = run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), *TINY, "--copy-rows", str(n))
+        assert result.returncode == 0, result.stderr
+        losses[n] = json.loads((out / "log.jsonl").read_text().splitlines()[-1])["train_loss"]
+    assert abs(losses[2] - losses[0]) > 1e-3  # every window a copy row: another loss from the first step
 
 
 def test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model():
@@ -206,6 +220,7 @@ def test_the_log_reports_the_copy_score(tiny_base):
     (["--eval-every", "0"], "--eval-every must be a positive number"),
     (["--vocab-size", "100"], "--vocab-size must be at least 258"),
     (["--copy-rows", "3"], "--copy-rows must be between 0 and --batch-size (2), got 3"),
+    (["--copy-rows", "1", "--block-size", "8"], "--copy-rows needs a context of at least 16 tokens"),
     (["--n-head", "3"], "--n-head 3 does not divide the width 64"),
     (["--device", "cuda"] if not torch.cuda.is_available() else ["--device", "tpu"], "--device"),
     (["--lr", "1e6", "--warmup", "1", "--grad-clip", "0"], "loss became"),
