@@ -1634,12 +1634,13 @@ def product_doc(rng, pools):
 def listing_card(rng, at):
     """A product card in one of several shop formats (never the describe task's "name: ... | ..." line)."""
     n, c, m, col, fs = at["name"], at["category"], at["material"], at["colour"], at["features"]
+    feats = ", ".join(fs)
     return rng.choice([
-        f"{n} / {c} / {m} / {col} / {', '.join(fs)}",
-        f"Name: {n}\nCategory: {c}\nMaterial: {m}\nColour: {col}\nFeatures: {', '.join(fs)}",
-        f"{n} ({c}) - {m}, {col}; {', '.join(fs)}",
+        f"{n} / {c} / {m} / {col} / {feats}",
+        f"Name: {n}\nCategory: {c}\nMaterial: {m}\nColour: {col}\nFeatures: {feats}",
+        f"{n} ({c}) - {m}, {col}; {feats}",
         f"Item {rng.randint(100, 999)}: {n}, {a_an(c)} in {col} {m}, {and_list(fs)}.",
-        f"[{n}] {c} | {m} | {col} | {', '.join(fs)}",
+        f"[{n}] {c} | {m} | {col} | {feats}",
         f"Product: {n}. Kind: {c}. Made from {m}. Colour {col}. Features: {and_list(fs)}.",
     ])
 

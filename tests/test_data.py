@@ -55,12 +55,18 @@ def test_the_natural_split_is_hand_written_balanced_and_in_no_generated_file():
     assert not natural & generated
 
 
-def test_takes_documents_are_threads_of_verdicts_sharing_no_sentence_with_the_natural_split():
-    """The opt-in "takes" kind (`make_corpus.py --mix ...,takes=12`) writes everyday one-liners, the kind of
-    English the natural split holds; it must still never write one of that split's sentences."""
+def load_make_corpus():
+    """data/make_corpus.py as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "data" / "make_corpus.py")
     make_corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_corpus)
+    return make_corpus
+
+
+def test_takes_documents_are_threads_of_verdicts_sharing_no_sentence_with_the_natural_split():
+    """The opt-in "takes" kind (`make_corpus.py --mix ...,takes=12`) writes everyday one-liners, the kind of
+    English the natural split holds; it must still never write one of that split's sentences."""
+    make_corpus = load_make_corpus()
     rng = random.Random(0)
     pools = make_corpus.build_pools(rng)["corpus"]
     docs = [make_corpus.takes_doc(rng, pools) for _ in range(3000)]
@@ -79,9 +85,7 @@ def test_listing_documents_restate_every_attribute_of_their_card():
     """The opt-in "listing" kind (`make_corpus.py --mix ...,listing=10`): a product card, the style, then copy
     in that style naming every attribute on the card, the later text reusing facts stated earlier; never in
     the describe task's own "name: ... | ..." format."""
-    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "data" / "make_corpus.py")
-    make_corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_corpus)
+    make_corpus = load_make_corpus()
     assert make_corpus.parse_mix("review=60,comments=8,product=5,listing=10,news=17")[3] == ("listing", 10)
     rng = random.Random(0)
     pools = make_corpus.build_pools(rng)["corpus"]
