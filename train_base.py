@@ -43,7 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--n-layer", type=int, default=None, help="transformer blocks (default: the preset's)")
     p.add_argument("--n-head", type=int, default=None, help="attention heads (default: the preset's)")
     p.add_argument("--n-embd", type=int, default=None, help="model width (default: the preset's)")
-    p.add_argument("--steps", type=int, default=2600, help="optimizer steps (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=3600, help="optimizer steps (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=8, help="windows per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory (default: %(default)s)")

@@ -6,18 +6,18 @@ Run from the repository root (Python standard library only, under ten seconds):
     python data/make_corpus.py                  # same as --seed 1337 --out data
     python data/make_corpus.py --seed 7 --out /tmp/other
     python data/make_corpus.py --mix review=58,comments=8,takes=12,product=8,news=14 --out /tmp/takes
-    python data/make_corpus.py --mix review=60,comments=8,product=5,listing=10,news=17 --out /tmp/listings
+    python data/make_corpus.py --mix review=60,comments=8,product=15,news=17 --out /tmp/no-listings
 
 All randomness comes from one random.Random(seed): the same seed gives
 byte-identical files on every run (no set is iterated, hash() is never used,
 nothing depends on the clock, the locale or the environment).
 
 corpus.txt
-    About 4.5 MB: 22,000 short English documents about a small invented world,
+    About 4.8 MB: 22,000 short English documents about a small invented world,
     joined by "\\n<|endoftext|>\\n" (the marker on its own line, none before the
     first or after the last document; the file ends with a single "\\n").  The
     mix, by number of documents:
-      * 60% reviews of movies, restaurants, books and products.  Sentiment is
+      * 52% reviews of movies, restaurants, books and products.  Sentiment is
         carried by adjectives ("charming", "bland"), negation ("far from great",
         "never boring", "I did not enjoy ...") and contrast ("The score was lovely,
         but the plot was muddled; in the end I would not watch it again.").  About
@@ -32,7 +32,7 @@ corpus.txt
         negative.").  A full review can often be judged from one easy sentence;
         a comment's verdict rests on one cue, often a negation, so every cue
         gets learned.
-      * 15% product descriptions built from attributes (name, category,
+      * 3% product descriptions built from attributes (name, category,
         material, colour, one or two features) in three styles: plain (spec
         sheet), luxury (long and elegant) and playful (exclamations and jokes).
         About a third start with a "Style: <style>" header line.  Every
@@ -49,13 +49,17 @@ corpus.txt
         did not lift that split (median of three prompt seeds 0.617 against
         0.625) and cost topic accuracy (0.792 against 0.980), so the bundled
         corpus leaves them out; a larger base may hold both.
-      * 0% shop listings, unless --mix asks for them: a product card in one of
-        six shop formats (never the describe task's "name: ... | ..." line), the
-        style asked for ("Tone: luxury"), then a description in that style that
-        restates every fact on the card: later text copying earlier text.  On
-        the small base with 10% listings (review=60,comments=8,product=5,
-        listing=10,news=17) the base ignores the card after the default 2,600
-        steps but starts to read it after 5,200 (see README, Results).
+      * 20% shop listings: a product card in one of six shop formats (never
+        the describe task's "name: ... | ..." line), the style asked for ("Tone:
+        luxury"), then a description in that style that restates every fact on
+        the card: later text copying earlier text, the skill the describe prompt
+        needs.  With 10% listings the small base ignored the card after 2,600
+        steps; 20% and 3,600 steps (the default) make it read the card.
+    Every document has its own names: its products, its people's surnames and its
+    companies are made up for it from syllables ("Kourhiklis", "Ruth Tostezu"),
+    so a name's second mention can be predicted only from its first, never from
+    memory (fresh_names).  Movies, books, restaurants, cities and first names
+    come from fixed lists.
     The documents are written in shuffled order because the training script's
     split rule is simply "the last 5% of the token stream is validation":
     shuffling makes that tail a fair sample of every document kind.
@@ -94,7 +98,7 @@ import re
 import sys
 
 N_DOCS = 22000                    # documents in corpus.txt
-MIX = (("review", 60), ("comments", 8), ("product", 15), ("news", 17))   # --mix changes it; "takes" is 0 here
+MIX = (("review", 52), ("comments", 8), ("product", 3), ("listing", 20), ("news", 17))  # --mix changes it; "takes" is 0
 TASK_SIZES = {"sentiment": (2000, 300, 600), "topic": (2000, 300, 600),
               "describe": (1500, 200, 200)}
 HELDOUT_FRACTION = 0.2
@@ -1645,6 +1649,35 @@ def listing_card(rng, at):
     ])
 
 
+ONSETS = L("b, br, c, d, dr, f, g, gr, h, j, k, kl, l, m, n, p, pr, r, s, sk, st, t, tr, v, w, z")
+VOWELS = L("a, a, e, e, i, i, o, o, u, ai, ou, ia")
+CODAS = ["", "", "", "", "", "n", "r", "l", "s", "x"]
+
+
+def invented_name(rng, avoid):
+    """A made-up name of two or three syllables ("Brailo", "Kemstur"), none of those in `avoid` (the
+    tasks' held-out names): no name memorised from the rest of the corpus predicts it."""
+    while True:
+        syllables = [rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS)
+                     for _ in range(rng.choice([2, 2, 2, 3]))]
+        name = cap("".join(syllables))
+        if name not in avoid:
+            return name
+
+
+def fresh_names(rng, pools, avoid):
+    """The pools with this document's own made-up products, surnames and company names: a name seen in
+    no other document, so its second mention can only be predicted by copying the first."""
+    people = [rng.choice(pools["people"]).split(" ")[0] + " " + invented_name(rng, avoid) for _ in range(6)]
+    companies = [invented_name(rng, avoid) + " " + c.split(" ", 1)[1] for c in rng.sample(pools["companies"], 3)]
+    return dict(pools, people=people, companies=companies, products=[invented_name(rng, avoid) for _ in range(3)])
+
+
+def heldout_words(heldout):
+    """Every single word of the tasks' held-out names ("Opal", "Vance"), for invented_name to avoid."""
+    return {w for key in ("people", "companies", "products") for name in heldout[key] for w in name.split(" ")}
+
+
 def listing_doc(rng, pools):
     """A shop listing: the card, the style asked for, then copy that restates the card in that style.
     Later text reusing facts stated earlier is what teaches a base to copy from its input."""
@@ -2015,7 +2048,9 @@ def news_doc(rng, pools):
 # The corpus
 # =============================================================================
 
-def build_corpus(rng, pools, mix=MIX):
+def build_corpus(rng, pools, avoid, mix=MIX):
+    """N_DOCS documents in the mix's shares, shuffled; each document draws its people, companies and
+    products afresh (fresh_names), so a name recurs within its document and (but for chance) in no other."""
     kinds = []
     for kind, share in mix:
         kinds += [kind] * round(N_DOCS * share / 100)
@@ -2024,9 +2059,10 @@ def build_corpus(rng, pools, mix=MIX):
               "product": product_doc, "listing": listing_doc, "news": news_doc}
     docs = []
     for kind in kinds:
-        doc = makers[kind](rng, pools)
+        doc_pools = fresh_names(rng, pools, avoid)
+        doc = makers[kind](rng, doc_pools)
         while any(r in doc.lower() for r in RESERVED):
-            doc = makers[kind](rng, pools)
+            doc = makers[kind](rng, doc_pools)
         docs.append(doc)
     return docs
 
@@ -2164,7 +2200,7 @@ def main(argv=None):
     pool_rng, corpus_rng, task_rng = (random.Random(master.getrandbits(64))
                                       for _ in range(3))
     pools = build_pools(pool_rng)
-    docs = build_corpus(corpus_rng, pools["corpus"], args.mix)
+    docs = build_corpus(corpus_rng, pools["corpus"], heldout_words(pools["heldout"]), args.mix)
     corpus = SEPARATOR.join(docs) + "\n"
     tasks = build_tasks(task_rng, pools["heldout"])
     check(corpus, docs, tasks)
