@@ -98,7 +98,7 @@ import re
 import sys
 
 N_DOCS = 22000                    # documents in corpus.txt
-MIX = (("review", 52), ("comments", 8), ("product", 3), ("listing", 20), ("news", 17))  # --mix changes it; "takes" is 0
+MIX = (("review", 52), ("comments", 8), ("product", 3), ("listing", 20), ("news", 17))  # --mix changes it
 TASK_SIZES = {"sentiment": (2000, 300, 600), "topic": (2000, 300, 600),
               "describe": (1500, 200, 200)}
 HELDOUT_FRACTION = 0.2
@@ -1655,7 +1655,7 @@ CODAS = ["", "", "", "", "", "n", "r", "l", "s", "x"]
 
 
 def invented_name(rng, avoid):
-    """A made-up name of two or three syllables ("Brailo", "Kemstur"), none of those in `avoid` (the
+    """A made-up name of two or three syllables ("Brailo", "Tostezu"), none of those in `avoid` (the
     tasks' held-out names): no name memorised from the rest of the corpus predicts it."""
     while True:
         syllables = [rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS)
@@ -1666,16 +1666,20 @@ def invented_name(rng, avoid):
 
 
 def fresh_names(rng, pools, avoid):
-    """The pools with this document's own made-up products, surnames and company names: a name seen in
-    no other document, so its second mention can only be predicted by copying the first."""
-    people = [rng.choice(pools["people"]).split(" ")[0] + " " + invented_name(rng, avoid) for _ in range(6)]
-    companies = [invented_name(rng, avoid) + " " + c.split(" ", 1)[1] for c in rng.sample(pools["companies"], 3)]
-    return dict(pools, people=people, companies=companies, products=[invented_name(rng, avoid) for _ in range(3)])
+    """The pools with this document's own made-up products, surnames and company names: a name seen (but
+    for chance) in no other document, so its second mention can only be predicted by copying the first."""
+    people = [rng.choice(pools["people"]).split(" ")[0] + " " + invented_name(rng, avoid)
+              for _ in range(6)]                                     # a real first name, a made-up surname
+    companies = [invented_name(rng, avoid) + " " + c.split(" ", 1)[1]
+                 for c in rng.sample(pools["companies"], 3)]          # a made-up root, a real kind ("Telecom")
+    products = [invented_name(rng, avoid) for _ in range(3)]
+    return dict(pools, people=people, companies=companies, products=products)
 
 
 def heldout_words(heldout):
     """Every single word of the tasks' held-out names ("Opal", "Vance"), for invented_name to avoid."""
-    return {w for key in ("people", "companies", "products") for name in heldout[key] for w in name.split(" ")}
+    return {word for key in ("people", "companies", "products")
+            for name in heldout[key] for word in name.split(" ")}
 
 
 def listing_doc(rng, pools):
@@ -2184,6 +2188,12 @@ def parse_mix(text):
     return tuple(mix)
 
 
+def rngs_for(seed):
+    """Three generators drawn from one seed: for the name pools, the corpus and the tasks."""
+    master = random.Random(seed)
+    return [random.Random(master.getrandbits(64)) for _ in range(3)]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Generate the minprompt tiny-world corpus (corpus.txt) and the "
@@ -2193,12 +2203,10 @@ def main(argv=None):
     ap.add_argument("--mix", type=parse_mix, default=MIX, metavar="KIND=PCT,...",
                     help="corpus mix in percent of documents, kinds from " + ", ".join(KINDS) +
                          " (default " + ",".join(f"{k}={v}" for k, v in MIX) + "; the bundled "
-                         "corpus); e.g. review=58,comments=8,takes=12,product=8,news=14")
+                         "corpus); e.g. review=44,comments=8,takes=8,product=3,listing=20,news=17")
     args = ap.parse_args(argv)
 
-    master = random.Random(args.seed)
-    pool_rng, corpus_rng, task_rng = (random.Random(master.getrandbits(64))
-                                      for _ in range(3))
+    pool_rng, corpus_rng, task_rng = rngs_for(args.seed)
     pools = build_pools(pool_rng)
     docs = build_corpus(corpus_rng, pools["corpus"], heldout_words(pools["heldout"]), args.mix)
     corpus = SEPARATOR.join(docs) + "\n"

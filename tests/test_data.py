@@ -87,7 +87,7 @@ def test_listing_documents_restate_every_attribute_of_their_card():
     naming every attribute on the card, the later text reusing facts stated earlier; never in the describe
     task's own "name: ... | ..." format."""
     make_corpus = load_make_corpus()
-    assert ("listing", 20) in make_corpus.MIX
+    assert make_corpus.parse_mix("review=60,comments=8,product=5,listing=10,news=17")[3] == ("listing", 10)
     rng = random.Random(0)
     pools = make_corpus.build_pools(rng)["corpus"]
     for _ in range(300):
@@ -106,15 +106,15 @@ def test_listing_documents_restate_every_attribute_of_their_card():
 def test_every_document_makes_up_its_own_names_and_none_is_a_task_name():
     """fresh_names: the product on a listing's card is named for that document alone (the name recurs in
     its copy and, but for the odd chance draw, in no other document), so a base can predict the second
-    mention only by copying the first; and the describe task's product names stay new to the base."""
+    mention only by copying the first; and the tasks' product and company names stay new to the base."""
     make_corpus = load_make_corpus()
     docs = (ROOT / "data" / "corpus.txt").read_text(encoding="utf-8").split(make_corpus.SEPARATOR)
     docs_naming = Counter(word for doc in docs for word in set(re.findall(r"\b[A-Z][a-z]+\b", doc)))
     names = [m.group(1) for doc in docs for m in [re.match(r"Name: ([A-Z][a-z]+)\n", doc)] if m]
     assert len(names) > 500
     assert sum(docs_naming[name] == 1 for name in names) >= 0.98 * len(names)
-    master = random.Random(1337)  # main()'s seeds: the pools come from the first draw
-    heldout = make_corpus.build_pools(random.Random(master.getrandbits(64)))["heldout"]
-    assert "Opal" in heldout["products"] and not set(heldout["products"]) & set(docs_naming)
+    heldout = make_corpus.build_pools(make_corpus.rngs_for(1337)[0])["heldout"]  # main()'s pools
+    task_names = set(heldout["products"]) | {company.split(" ")[0] for company in heldout["companies"]}
+    assert "Opal" in task_names and not task_names & set(docs_naming)
     first = make_corpus.invented_name(random.Random(0), avoid=set())
     assert make_corpus.invented_name(random.Random(0), avoid={first}) != first
