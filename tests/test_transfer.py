@@ -64,8 +64,8 @@ def test_least_squares_map_recovers_a_linear_relation():
 def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base, tmp_path):
     base_a, _ = tiny_base
     source = tmp_path / "a"
-    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "8",
-                      "--steps", "60", "--eval-every", "60", "--batch-size", "16", "--device", "cpu"])
+    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "20",
+                      "--steps", "200", "--eval-every", "100", "--device", "cpu"])
     out = tmp_path / "moved" / "prompt.pt"
     result = run_script("-m", "minprompt.transfer", "--prompt", str(source / "prompt.pt"), "--to-base", str(second_base),
                         "--out", str(out))
@@ -79,14 +79,14 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
     assert refused.returncode == 2 and "prompt was trained on base" in refused.stderr
 
     task = load_task("sentiment")
-    examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - 8)[0]
+    examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - 20)[0]
     accuracy = lambda p: evaluate(model_b, p, task, tok, "test", examples)["accuracy"]
-    fresh = accuracy(init_prompt(SoftPrompt(8, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
+    fresh = accuracy(init_prompt(SoftPrompt(20, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
     printed = json.loads(out.with_suffix(".json").read_text())["rows"]
     assert printed["transferred (lstsq), target base"] == accuracy(ck["prompt"])
     assert printed["fresh prompt (labels init), target base"] == fresh
     # the map found the shuffle: the source's accuracy, clearly above a random prompt on the target
-    # (measured 2026-12-05: 0.875 = 0.875, random 0.783, labels init 0.762)
+    # (measured 2026-12-06 with the bundled corpus: 0.762 = 0.762, random 0.640, labels init 0.643)
     moved, source_score = printed["transferred (lstsq), target base"], printed["source prompt, its own base"]
     assert abs(moved - source_score) <= 0.005
     assert moved >= printed["fresh prompt (random init), target base"] + 0.05
@@ -94,7 +94,7 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
 
     # tuning on from it: --init file:PATH loads exactly those vectors (0 steps would be refused: 1 step, lr 1e-9)
     tuned = tmp_path / "tuned"
-    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", "8",
+    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", "20",
                       "--init", f"file:{out}", "--steps", "1", "--lr", "1e-9", "--batch-size", "4", "--device", "cpu"])
     torch.testing.assert_close(load_prompt(tuned / "prompt.pt")["prompt"], ck["prompt"], atol=1e-6, rtol=0)
 
