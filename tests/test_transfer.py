@@ -63,8 +63,9 @@ def test_least_squares_map_recovers_a_linear_relation():
 
 def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base, tmp_path):
     base_a, _ = tiny_base
+    P = 20  # prompt vectors: fewer (8, 60 steps) barely beat a random prompt on the tiny base
     source = tmp_path / "a"
-    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", "20",
+    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", str(P),
                       "--steps", "200", "--eval-every", "100", "--device", "cpu"])
     out = tmp_path / "moved" / "prompt.pt"
     result = run_script("-m", "minprompt.transfer", "--prompt", str(source / "prompt.pt"), "--to-base", str(second_base),
@@ -79,9 +80,9 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
     assert refused.returncode == 2 and "prompt was trained on base" in refused.stderr
 
     task = load_task("sentiment")
-    examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - 20)[0]
+    examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - P)[0]
     accuracy = lambda p: evaluate(model_b, p, task, tok, "test", examples)["accuracy"]
-    fresh = accuracy(init_prompt(SoftPrompt(20, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
+    fresh = accuracy(init_prompt(SoftPrompt(P, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
     printed = json.loads(out.with_suffix(".json").read_text())["rows"]
     assert printed["transferred (lstsq), target base"] == accuracy(ck["prompt"])
     assert printed["fresh prompt (labels init), target base"] == fresh
@@ -94,7 +95,7 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
 
     # tuning on from it: --init file:PATH loads exactly those vectors (0 steps would be refused: 1 step, lr 1e-9)
     tuned = tmp_path / "tuned"
-    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", "20",
+    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", str(P),
                       "--init", f"file:{out}", "--steps", "1", "--lr", "1e-9", "--batch-size", "4", "--device", "cpu"])
     torch.testing.assert_close(load_prompt(tuned / "prompt.pt")["prompt"], ck["prompt"], atol=1e-6, rtol=0)
 
