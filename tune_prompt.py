@@ -34,8 +34,8 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (Task, encode_split, ensemble_labels, evaluate, length_buckets, load_task, make_batch,
-                             micro_batches, naive_bayes_accuracy, selection_score, train_batches)
+from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, Task, encode_split, ensemble_labels, evaluate, length_buckets,
+                             load_task, make_batch, micro_batches, naive_bayes_accuracy, selection_score, train_batches)
 
 
 def parse_args(argv=None):
@@ -51,7 +51,8 @@ def parse_args(argv=None):
                    "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
     p.add_argument("--steps", type=int, default=300, help="optimizer steps (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=0.03, help="AdamW learning rate for the prompt (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate for the prompt (default: {PROMPT_LR}; "
+                   + ", ".join(f"{lr} for the {name} task" for name, lr in PROMPT_LRS.items()) + ")")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory; same result (default: %(default)s)")
@@ -113,6 +114,8 @@ def tune(args, argv, world, device):
     """main() after the arguments: one tuning run (or an ensemble of them)."""
     t_start = time.time()
     task = load_task(args.task, args.template)
+    if args.lr is None:  # the prompt file records the lr actually used
+        args.lr = PROMPT_LRS.get(task.name, PROMPT_LR)
     out = args.out or os.path.join("out", task.name)
     if args.ensemble > 1:
         return train_ensemble(args, argv, task, out, device)

@@ -28,9 +28,11 @@ def run_main(main):
 
 def check_positive(args, *names):
     """Refuse a count or rate that is not above zero (--steps 0, --batch-size -1, --lr nan) before
-    anything is read or written."""
+    anything is read or written. None (a flag left to its default, chosen later) passes."""
     for name in names:
         value = getattr(args, name)
+        if value is None:
+            continue
         if not 0 < value < float("inf"):
             flag = "--" + name.replace("_", "-")
             raise UserError(f"{flag} must be a positive number, got {value}", None, f"pass a {flag} above 0")

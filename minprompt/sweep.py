@@ -47,7 +47,7 @@ def parse_args(argv=None):
                    "(default: %(default)s)")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: %(default)s)")
     p.add_argument("--steps", type=int, default=100, help="optimizer steps per run (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=0.03, help="AdamW learning rate (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default: tune_prompt.py's for each task)")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step (default: %(default)s)")
     p.add_argument("--eval-every", type=int, default=50, help="steps between validations (default: %(default)s)")
     p.add_argument("--out", default="out/sweep", help="sweep folder (default: %(default)s)")
@@ -113,8 +113,10 @@ def tune_one(args, config, folder):
 
     argv = ["--base", args.base, "--task", config["task"], "--method", config["method"], "--n-prompt",
             str(config["n_prompt"]), "--init", config["init"], "--seed", str(config["seed"]), "--steps", str(args.steps),
-            "--lr", str(args.lr), "--batch-size", str(args.batch_size), "--eval-every", str(args.eval_every),
+            "--batch-size", str(args.batch_size), "--eval-every", str(args.eval_every),
             "--device", args.device, "--out", str(folder), "--overwrite"]  # a run cut short starts over
+    if args.lr is not None:
+        argv += ["--lr", str(args.lr)]
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "tune.log", "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         tune_prompt.main(argv)

@@ -58,6 +58,8 @@ BREAKAGES = [
      "            pass", ["tests/test_checkpoint.py"]),
     ("tuning_step steps on a NaN loss", "minprompt/prompt.py", "if torch.isfinite(step_loss):", "if True:",
      ["tests/test_prompt.py"]),
+    ("a task's own default --lr is ignored", "tune_prompt.py",
+     "args.lr = PROMPT_LRS.get(task.name, PROMPT_LR)", "args.lr = PROMPT_LR", [TUNE]),
     ("--resume does not load the vectors", "tune_prompt.py", 'soft.weight.copy_(ck["prompt"])',
      "soft.weight.copy_(soft.weight)", [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("--resume resets the step", "tune_prompt.py", 'return {"step": ck["steps"],', 'return {"step": 0,',

@@ -16,7 +16,8 @@ from conftest import ROOT, run_script
 from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
-from minprompt.tasks import classify, encode_split, evaluate, length_buckets, load_task, naive_bayes_accuracy
+from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, classify, encode_split, evaluate, length_buckets, load_task,
+                             naive_bayes_accuracy)
 
 QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
 
@@ -64,6 +65,23 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     tune_prompt.main([*short, "--out", str(tmp_path / "b")])
     tune_prompt.main([*short, "--out", str(tmp_path / "c")])
     assert torch.equal(load_prompt(tmp_path / "b" / "prompt.pt")["prompt"], load_prompt(tmp_path / "c" / "prompt.pt")["prompt"])
+
+
+def test_the_default_lr_is_the_tasks_own_and_an_explicit_lr_wins(tiny_base, tmp_path):
+    """--lr left out: 0.01 for topic (at 0.03 its prompt stalls on some seeds), 0.03 for any other task. The
+    default trains the very prompt that the explicit --lr of that value trains, and the file records it."""
+    base, _ = tiny_base
+
+    def tune(task, out, *extra):
+        tune_prompt.main(["--base", str(base), "--task", str(task), "--out", str(tmp_path / out), *QUICK,
+                          "--device", "cpu", *extra])
+        return load_prompt(tmp_path / out / "prompt.pt")
+
+    topic = tiny_task(tmp_path, name="topic")
+    default, low, high = tune(topic, "default"), tune(topic, "low", "--lr", "0.01"), tune(topic, "high", "--lr", "0.03")
+    assert default["args"]["lr"] == PROMPT_LRS["topic"] == 0.01 and high["args"]["lr"] == 0.03
+    assert torch.equal(default["prompt"], low["prompt"]) and not torch.equal(default["prompt"], high["prompt"])
+    assert tune(tiny_task(tmp_path, name="sentiment"), "sentiment")["args"]["lr"] == PROMPT_LR == 0.03
 
 
 def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
