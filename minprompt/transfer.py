@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.prompt import SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt, save_prompt
-from minprompt.tasks import encode_split, evaluate, load_task
+from minprompt.tasks import PROMPT_LR, encode_split, evaluate, load_task
 
 MAPS = ("lstsq", "nearest")
 
@@ -134,7 +134,7 @@ def tune_both(args, ck, task, init):
 
     source = ck.get("args", {})
     common = ["--base", args.to_base, "--task", args.task or ck["task"], "--n-prompt", str(ck["prompt"].shape[0]),
-              "--steps", str(args.tune), "--eval-every", str(args.tune), "--lr", str(source.get("lr", 0.03)),
+              "--steps", str(args.tune), "--eval-every", str(args.tune), "--lr", str(source.get("lr", PROMPT_LR)),
               "--batch-size", str(source.get("batch_size", 32)), "--overwrite"]
     rows = []
     for name, start in ((f"tuned {args.tune} steps from the transferred prompt", f"file:{args.out}"),
