@@ -7,9 +7,10 @@
     torchrun --standalone --nproc_per_node=8 train_base.py --preset large --batch-size 64   # data parallel
 
 Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
-cosine decay) -> write base.pt (weights, config, tokenizer, fingerprint) and log.jsonl (one line per
-evaluation: validation loss, and the copy score, how much better the base predicts a repeated run of common
-tokens the second time; it rises from 0 when the base learns to copy from its context).
+cosine decay; matmuls in bf16 on CUDA, see --precision) -> write base.pt (weights, config, tokenizer,
+fingerprint) and log.jsonl (one line per evaluation: validation loss, and the copy score, how much better
+the base predicts a repeated run of common tokens the second time; it rises from 0 when the base learns to
+copy from its context).
 An existing base.pt is never overwritten unless --overwrite is given. Under torchrun every process trains
 on its rows of each batch through DistributedDataParallel (minprompt/distributed.py); process 0 alone
 evaluates and writes.
@@ -26,7 +27,7 @@ from tqdm import tqdm
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
 from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val,
                               with_copy_rows)
-from minprompt.device import autocast_for
+from minprompt.device import autocast_for, cpu_has_bf16
 from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.model import GPT, PRESETS, preset
@@ -59,6 +60,11 @@ def parse_args(argv=None):
     p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                   help="auto: bf16 autocast on CUDA, fp32 elsewhere. bf16 on a CPU with bf16 instructions "
+                        "(AVX512-BF16 or AMX) trains about 1.2x faster, but the small preset's validation loss came "
+                        "out 0.004 and 0.038 higher on two seeds; weights and optimizer state stay fp32 either "
+                        "way (default: %(default)s)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA; slow to start)")
     p.add_argument("--overwrite", action="store_true", help="retrain from scratch even if base.pt exists")
     p.add_argument("--resume", action="store_true", help="start from the existing base.pt's weights and tokenizer and train --steps more")
@@ -148,7 +154,11 @@ def train(args, world, device):
                                   lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
     step_model = torch.compile(model) if args.compile else model
     train_model = wrap(step_model, world, device)  # DDP under torchrun: gradients averaged over the processes
-    autocast = autocast_for(device)
+    bf16 = args.precision == "bf16" or args.precision == "auto" and device.type == "cuda"
+    autocast = autocast_for(device, bf16)
+    print(f"precision: {'bf16 autocast' if bf16 else 'fp32'} on {device.type} (--precision {args.precision})")
+    if bf16 and device.type == "cpu" and not cpu_has_bf16():
+        print("note: this CPU has no bf16 instructions (AVX512-BF16 or AMX), so bf16 runs slower than fp32 here")
     gen = torch.Generator().manual_seed(args.seed)
     eval_gen = torch.Generator().manual_seed(args.seed + 1)
     # process 0 alone evaluates, so only it builds the validation batches and the copy probe
@@ -237,7 +247,8 @@ def train(args, world, device):
 
     # ---- save --------------------------------------------------------------------------------------
     metrics = {**metrics, "train_wall_s": time.time() - t_train, "total_wall_s": time.time() - t_start,
-               "train_tokens": args.steps * tokens_per_step, "device": str(device)}
+               "train_tokens": args.steps * tokens_per_step, "device": str(device),
+               "precision": "bf16" if bf16 else "fp32"}
     fp = save_base(ckpt_path, model.cpu(), tokenizer, vars(args), metrics)
     os.replace(partial_log_path, log_path)
     atomic_write_text(os.path.join(args.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")

@@ -24,9 +24,20 @@ def pick_device(name="auto"):
     return torch.device("cpu")
 
 
-def autocast_for(device):
-    """bf16 autocast on CUDA (matmuls in bfloat16, weights and optimizer state stay fp32); a no-op elsewhere."""
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+def cpu_has_bf16():
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and
+    slower than fp32. torch asks the CPU through private helpers, so a torch without them counts as no."""
+    ask = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(f() for f in ask if f is not None)
+
+
+def autocast_for(device, bf16=None):
+    """bf16 autocast (matmuls in bfloat16; weights and optimizer state stay fp32), or a no-op.
+    bf16=None: on CUDA only, the default everywhere (on the CPU bf16 is faster only with bf16 instructions,
+    and there it cost the base validation loss). train_base.py --precision can ask for it."""
+    if bf16 is None:
+        bf16 = device.type == "cuda"
+    return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
 
 
 def compile_step(fn, device):

@@ -15,6 +15,7 @@ import torch
 from conftest import ROOT, TINY_BASE_ARGS, run_script
 from minprompt.checkpoint import read_base
 from minprompt.corpus import IGNORE, copy_losses, copy_probe, get_batch, split_train_val, with_copy_rows
+from minprompt.device import cpu_has_bf16
 from minprompt.model import GPT, preset
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
@@ -137,6 +138,24 @@ def test_help_explains_the_options():
     assert result.returncode == 0
     for flag in ["--corpus", "--preset", "--steps", "--overwrite", "--resume", "--device"]:
         assert flag in result.stdout
+
+
+def test_precision_is_recorded_auto_is_fp32_on_the_cpu_and_bf16_really_trains_differently(tmp_path):
+    """--precision auto means fp32 on the CPU (bf16 only on CUDA); --precision bf16 trains under bf16
+    autocast. The run says which it used, in its output and in metrics.json."""
+    corpus, runs = toy_corpus(tmp_path), {}
+    for precision in ("fp32", "bf16", "auto"):
+        out = tmp_path / precision
+        result = run_script("train_base.py", "--corpus", str(corpus), "--out", str(out), *TINY, "--device", "cpu",
+                            "--precision", precision)
+        assert result.returncode == 0, result.stderr
+        used = json.loads((out / "metrics.json").read_text())["precision"]
+        assert f"precision: {'bf16 autocast' if used == 'bf16' else 'fp32'} on cpu (--precision {precision})" in result.stdout
+        assert ("no bf16 instructions" in result.stdout) == (used == "bf16" and not cpu_has_bf16())
+        runs[precision] = used, read_base(out / "base.pt")["fingerprint"]
+    assert runs["fp32"][0] == "fp32" and runs["bf16"][0] == "bf16"
+    assert runs["fp32"][1] != runs["bf16"][1]  # bf16 matmuls round differently: other weights after 3 steps
+    assert runs["auto"] == runs["fp32"]  # the same run, bit for bit
 
 
 class InductionOracle(torch.nn.Module):
