@@ -435,15 +435,31 @@ def naive_bayes_accuracy(task, split):
     return sum(nb.predict(r["text"]) == r["label"] for r in records) / len(records)
 
 
+def card_fields(text):
+    """{field: [values]} of a card, "name: Opal | category: headset | features: foldable, rechargeable";
+    None when the text is not one."""
+    pairs = [part.split(": ", 1) for part in text.split(" | ")]
+    if not all(len(pair) == 2 and pair[0] and " " not in pair[0] for pair in pairs):
+        return None
+    return {field: values.split(", ") for field, values in pairs}
+
+
 def generation_metrics(outputs, records, train_records):
-    """attribute_recall: share of the requested attributes the output mentions (case-insensitive);
-    style_accuracy: share of outputs a style classifier fitted on train targets reads as the requested
-    style; exact_match: share of outputs equal to the target."""
+    """attribute_recall: share of the requested attributes the output mentions (case-insensitive), and
+    where every input is a card (see card_fields), recall_<field> for each of its fields that holds
+    attributes (recall_name, recall_colour, ...); style_accuracy: share of outputs a style classifier
+    fitted on train targets reads as the requested style; exact_match: share of outputs equal to the target."""
     m = {"exact_match": sum(o == r["target"].strip() for o, r in zip(outputs, records)) / len(records)}
     if all("attributes" in r for r in records):
         hits = [sum(a.lower() in o.lower() for a in r["attributes"]) / max(1, len(r["attributes"]))
                 for o, r in zip(outputs, records)]
         m["attribute_recall"] = sum(hits) / len(hits)
+        cards = [card_fields(r.get("input", "")) for r in records]
+        by_field = {}  # {field: [hit or miss per attribute]}
+        for o, r, card in zip(outputs, records, cards if all(cards) else []):
+            for field, values in card.items():
+                by_field.setdefault(field, []).extend(v.lower() in o.lower() for v in values if v in r["attributes"])
+        m.update({f"recall_{field}": sum(h) / len(h) for field, h in by_field.items() if h})
     if all("style" in r for r in records) and all("style" in r for r in train_records):
         clf = NaiveBayes((r["target"], r["style"]) for r in train_records)
         m["style_accuracy"] = sum(clf.predict(o) == r["style"] for o, r in zip(outputs, records)) / len(records)

@@ -8,8 +8,8 @@ import torch
 from minprompt.distributed import World
 from minprompt.errors import UserError
 from minprompt.model import GPT, preset
-from minprompt.tasks import (NaiveBayes, Task, answer_loss, classification_metrics, classify, encode_split,
-                             generation_metrics, label_logprobs, length_buckets, load_task, make_batch,
+from minprompt.tasks import (NaiveBayes, Task, answer_loss, card_fields, classification_metrics, classify,
+                             encode_split, generation_metrics, label_logprobs, length_buckets, load_task, make_batch,
                              micro_batches, naive_bayes_accuracy, predict, predict_mixed)
 from minprompt.tokenizer import Tokenizer
 
@@ -192,6 +192,21 @@ def test_generation_metrics():
     m = generation_metrics(["The green lamp, in oak.", "Wow! Super fun!"], records, records)
     assert m["attribute_recall"] == pytest.approx((3 / 4 + 1) / 2)
     assert m["exact_match"] == 0.5 and m["style_accuracy"] == 1.0
+    assert not any(name.startswith("recall_") for name in m)  # no card inputs, no recall by field
+
+
+def test_recall_by_field_reads_the_card_and_skips_what_is_not_an_attribute():
+    records = [{"input": "name: Opal | colour: sky blue | features: foldable, rechargeable | style: plain",
+                "target": "A plain lamp.", "attributes": ["Opal", "sky blue", "foldable", "rechargeable"], "style": "plain"},
+               {"input": "name: Zola | colour: teal | features: compact | style: luxury",
+                "target": "Pure luxury.", "attributes": ["Zola", "teal", "compact"], "style": "luxury"}]
+    outputs = ["The opal lamp, in teal, folds flat.", "Zola, compact and teal."]
+    m = generation_metrics(outputs, records, records)
+    assert m["recall_name"] == 1.0 and m["recall_colour"] == 0.5 and m["recall_features"] == 1 / 3
+    assert "recall_style" not in m  # the requested style is no attribute
+    assert m["attribute_recall"] == pytest.approx((1 / 4 + 1) / 2)
+    assert card_fields("The movie was fantastic") is None and card_fields("a: b | c d: e") is None
+    assert card_fields("name: Opal | features: a, b") == {"name": ["Opal"], "features": ["a", "b"]}
 
 
 def test_mixed_tasks_in_one_pass_give_what_each_task_gives_alone():
