@@ -358,7 +358,7 @@ def report(run, soft, best, facts):
             print(f"  {i:3d}: " + "  ".join(f"{tok!r} {sim:.2f}" for tok, sim in near))
     return {"task": task.name, "metric": task.metric, "test_metric": test[task.metric], "val_metric": val[task.metric],
             "test": test, "val": val, "extra_splits": extra,  # e.g. {"natural": {"accuracy": ..., "loss": ...}}
-            "steps": facts["steps"], "best_step": best["step"], "wall_s": facts["wall_s"],
+            "steps": facts["steps"], "lr": run.args.lr, "best_step": best["step"], "wall_s": facts["wall_s"],
             "method": run.args.method, "n_prompt": soft.weight.shape[-2], "init": run.args.init, "trainable_params": soft.weight.numel(),
             "frozen_params": facts["frozen_params"], "base_fingerprint": run.base_fp, "device": str(run.device),
             "prompt_bytes": os.path.getsize(run.prompt_path)}

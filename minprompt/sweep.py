@@ -10,7 +10,8 @@ Run it from the repository root, like the scripts. Every combination of --task, 
 and --batch-size; its prompt.pt, results.json, log.jsonl and printed output (tune.log) are kept in
 OUT/runs/<task>-<method>-P<n>-<init>-s<seed>/. Each finished run adds one row to OUT/sweep.jsonl:
 the configuration, test and val metric (and any extra split, such as the hand-written natural
-reviews), the best step, the steps and the wall time. At the end (and after Ctrl-C) it prints the
+reviews), the lr the run used (lr_used: each task's own where --lr is left out), the best step, the steps
+and the wall time. At the end (and after Ctrl-C) it prints the
 summary, the median over seeds with the lowest and highest, writes it to OUT/summary.md, and draws
 OUT/sweep.png when matplotlib is installed.
 
@@ -144,6 +145,7 @@ def main(argv=None):
             rows.append({**config, **{name: getattr(args, name) for name in SETTINGS}, "metric": r["metric"],
                          "test": r["test_metric"], "val": r["val_metric"],
                          "extra": {split: m[r["metric"]] for split, m in r["extra_splits"].items()},
+                         "lr_used": r["lr"],  # "lr" is what the sweep asked for: null means each task's own
                          "best_step": r["best_step"], "wall_s": round(time.time() - t0, 1),
                          "base_fingerprint": r["base_fingerprint"], "folder": str(folder)})
             atomic_write_text(out / "sweep.jsonl", "".join(json.dumps(row) + "\n" for row in rows))

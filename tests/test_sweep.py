@@ -29,6 +29,7 @@ def test_a_sweep_writes_complete_rows_resumes_and_summarises(tiny_base, tmp_path
         assert r["test"] == results["test_metric"] and r["val"] == results["val_metric"]
         assert results["n_prompt"] == r["n_prompt"] and results["method"] == r["method"] and results["steps"] == 3
         assert r["steps"] == 3 and r["wall_s"] > 0 and r["metric"] == "accuracy" and r["extra"] == {}
+        assert r["lr"] is None and r["lr_used"] == results["lr"] == 0.03  # --lr left out: the task's own
     first = (out / "sweep.jsonl").read_text()
 
     capsys.readouterr()
