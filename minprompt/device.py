@@ -33,8 +33,9 @@ def cpu_has_bf16():
 
 def autocast_for(device, bf16=None):
     """bf16 autocast (matmuls in bfloat16; weights and optimizer state stay fp32), or a no-op.
-    bf16=None: on CUDA only, the default everywhere (on the CPU bf16 is faster only with bf16 instructions,
-    and there it cost the base validation loss). train_base.py --precision can ask for it."""
+    bf16=None, the default of every script, means bf16 on CUDA and fp32 elsewhere: on the CPU bf16 is
+    faster only with bf16 instructions, and there it cost the base validation loss. True or False forces
+    it (train_base.py --precision)."""
     if bf16 is None:
         bf16 = device.type == "cuda"
     return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()

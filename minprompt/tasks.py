@@ -436,12 +436,12 @@ def naive_bayes_accuracy(task, split):
 
 
 def card_fields(text):
-    """{field: [values]} of a card, "name: Opal | category: headset | features: foldable, rechargeable";
-    None when the text is not one."""
-    pairs = [part.split(": ", 1) for part in text.split(" | ")]
+    """[(field, value)] of a card, "name: Opal | category: headset | features: foldable, rechargeable",
+    in order; None when the text is not one."""
+    pairs = [tuple(part.split(": ", 1)) for part in text.split(" | ")]
     if not all(len(pair) == 2 and pair[0] and " " not in pair[0] for pair in pairs):
         return None
-    return {field: values.split(", ") for field, values in pairs}
+    return pairs
 
 
 def generation_metrics(outputs, records, train_records):
@@ -455,11 +455,13 @@ def generation_metrics(outputs, records, train_records):
                 for o, r in zip(outputs, records)]
         m["attribute_recall"] = sum(hits) / len(hits)
         cards = [card_fields(r.get("input", "")) for r in records]
-        by_field = {}  # {field: [hit or miss per attribute]}
-        for o, r, card in zip(outputs, records, cards if all(cards) else []):
-            for field, values in card.items():
-                by_field.setdefault(field, []).extend(v.lower() in o.lower() for v in values if v in r["attributes"])
-        m.update({f"recall_{field}": sum(h) / len(h) for field, h in by_field.items() if h})
+        if all(cards):
+            by_field = {}  # {field: [hit or miss per attribute]}
+            for o, r, card in zip(outputs, records, cards):
+                for field, value in card:  # a value is one attribute ("sky blue") or a list ("foldable, compact")
+                    values = [value] if value in r["attributes"] else value.split(", ")
+                    by_field.setdefault(field, []).extend(v.lower() in o.lower() for v in values if v in r["attributes"])
+            m.update({f"recall_{field}": sum(h) / len(h) for field, h in by_field.items() if h})
     if all("style" in r for r in records) and all("style" in r for r in train_records):
         clf = NaiveBayes((r["target"], r["style"]) for r in train_records)
         m["style_accuracy"] = sum(clf.predict(o) == r["style"] for o, r in zip(outputs, records)) / len(records)

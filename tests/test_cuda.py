@@ -161,6 +161,7 @@ def test_scripts_run_on_cuda(tmp_path):
     r = run_script("train_base.py", "--device", "cuda", "--preset", "tiny", "--vocab-size", "300", "--steps", "40",
                    "--eval-every", "20", "--out", str(tmp_path / "base"))
     assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "base" / "metrics.json").read_text())["precision"] == "bf16"  # --precision auto
     base = tmp_path / "base" / "base.pt"
     digest = hashlib.sha256(base.read_bytes()).hexdigest()
     r = run_script("tune_prompt.py", "--device", "cuda", "--base", str(base), "--task", "topic", "--steps", "10",

@@ -206,7 +206,11 @@ def test_recall_by_field_reads_the_card_and_skips_what_is_not_an_attribute():
     assert "recall_style" not in m  # the requested style is no attribute
     assert m["attribute_recall"] == pytest.approx((1 / 4 + 1) / 2)
     assert card_fields("The movie was fantastic") is None and card_fields("a: b | c d: e") is None
-    assert card_fields("name: Opal | features: a, b") == {"name": ["Opal"], "features": ["a", "b"]}
+    assert card_fields("name: Opal | features: a, b") == [("name", "Opal"), ("features", "a, b")]
+    smiths = [{"input": "maker: Smith, Jones | material: oak, felt", "target": "A plain lamp.",
+               "attributes": ["Smith, Jones", "oak", "felt"], "style": "plain"}]  # a value with ", " in it, kept whole
+    m = generation_metrics(["By Smith, Jones, in oak."], smiths, records)
+    assert m["recall_maker"] == 1.0 and m["recall_material"] == 0.5
 
 
 def test_mixed_tasks_in_one_pass_give_what_each_task_gives_alone():
