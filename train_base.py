@@ -27,7 +27,7 @@ from tqdm import tqdm
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
 from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val,
                               with_copy_rows)
-from minprompt.device import autocast_for, cpu_has_bf16
+from minprompt.device import autocast_for, cpu_has_bf16, uses_bf16
 from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.model import GPT, PRESETS, preset
@@ -62,9 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
     p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
                    help="auto: bf16 autocast on CUDA, fp32 elsewhere. bf16 on a CPU with bf16 instructions "
-                        "(AVX512-BF16 or AMX) trains 1.1-1.2x faster, but the small preset's validation loss came "
-                        "out 0.004 and 0.038 higher on two seeds; weights and optimizer state stay fp32 either "
-                        "way (default: %(default)s)")
+                        "(AVX512-BF16 or AMX) runs a step 1.2-1.3x faster, but the small preset's validation loss "
+                        "came out 0.004 and 0.038 higher on two seeds; weights and optimizer state stay fp32 "
+                        "either way (default: %(default)s)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA; slow to start)")
     p.add_argument("--overwrite", action="store_true", help="retrain from scratch even if base.pt exists")
     p.add_argument("--resume", action="store_true", help="start from the existing base.pt's weights and tokenizer and train --steps more")
@@ -156,8 +156,8 @@ def train(args, world, device):
                                   lr=args.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
     step_model = torch.compile(model) if args.compile else model
     train_model = wrap(step_model, world, device)  # DDP under torchrun: gradients averaged over the processes
-    bf16 = args.precision == "bf16" or (args.precision == "auto" and device.type == "cuda")
-    autocast = autocast_for(device, bf16)
+    bf16 = uses_bf16(device, args.precision)
+    autocast = autocast_for(device, args.precision)
     print(f"precision: {'bf16 autocast' if bf16 else 'fp32'} on {device.type} (--precision {args.precision})")
     if bf16 and device.type == "cpu" and not cpu_has_bf16():
         print("note: torch reports no AVX512-BF16 or AMX on this CPU; bf16 may run slower than fp32 here")

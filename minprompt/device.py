@@ -31,13 +31,17 @@ def cpu_has_bf16():
     return any(f() for f in ask if f is not None)
 
 
-def autocast_for(device, bf16=None):
-    """bf16 autocast (matmuls in bfloat16; weights and optimizer state stay fp32), or a no-op.
-    bf16=None, the default of every script, means bf16 on CUDA and fp32 elsewhere: on the CPU bf16 is
-    faster only with bf16 instructions, and there it cost the base validation loss. True or False forces
-    it (train_base.py --precision)."""
-    if bf16 is None:
-        bf16 = device.type == "cuda"
+def uses_bf16(device, precision="auto"):
+    """Whether matmuls run in bf16. "bf16" and "fp32" say so; "auto", the default of every script, means on
+    CUDA only: on the CPU bf16 is faster only with bf16 instructions, and there it cost the base validation
+    loss (train_base.py --precision)."""
+    return precision == "bf16" or (precision == "auto" and device.type == "cuda")
+
+
+def autocast_for(device, precision="auto"):
+    """bf16 autocast where uses_bf16 says so (matmuls in bfloat16; weights and optimizer state stay fp32),
+    or a no-op."""
+    bf16 = uses_bf16(device, precision)
     return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
 
 

@@ -11,9 +11,8 @@ and --batch-size; its prompt.pt, results.json, log.jsonl and printed output (tun
 OUT/runs/<task>-<method>-P<n>-<init>-s<seed>/. Each finished run adds one row to OUT/sweep.jsonl:
 the configuration, test and val metric (and any extra split, such as the hand-written natural
 reviews), the lr the run used (lr_used: each task's own where --lr is left out), the best step, the steps
-and the wall time. At the end (and after Ctrl-C) it prints the
-summary, the median over seeds with the lowest and highest, writes it to OUT/summary.md, and draws
-OUT/sweep.png when matplotlib is installed.
+and the wall time. At the end (and after Ctrl-C) it prints the summary, the median over seeds with the
+lowest and highest, writes it to OUT/summary.md, and draws OUT/sweep.png when matplotlib is installed.
 
 Running the same command again skips the runs already in sweep.jsonl, so an interrupted sweep
 continues where it stopped, and a longer list of lengths or seeds only runs what is new. A sweep
