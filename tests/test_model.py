@@ -33,6 +33,22 @@ def test_presets_and_gpt2_layout():
     assert model.num_params() == V * c.n_embd + c.block_size * c.n_embd + c.n_layer * per_block + 2 * c.n_embd
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["tiny", "small", "medium"]), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
+       st.integers(0, 10 ** 6))
+def test_a_new_position_table_relates_two_positions_by_their_distance_alone(name, a, b, c):
+    """At initialisation <wpe[p], wpe[p + k]> is the same for every p: the offset k, not where the pair
+    sits, is what a dot product of positions sees. A random table (GPT-2's own init) has no such law."""
+    config = preset(name, vocab_size=V)
+    wpe = GPT(config).transformer.wpe.weight.detach().double()  # (T, C), a learned parameter
+    T = config.block_size
+    k, p, q = a % T, b % T, c % T
+    p, q = p % (T - k), q % (T - k)  # both pairs inside the table
+    norm = 0.028 ** 2 * config.n_embd / 2  # |row|^2: each column's RMS is about 0.02
+    assert torch.dot(wpe[p], wpe[p]).item() == pytest.approx(norm, rel=1e-4)
+    assert torch.dot(wpe[p], wpe[p + k]).item() == pytest.approx(torch.dot(wpe[q], wpe[q + k]).item(), abs=1e-4 * norm)
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.integers(1, 30), st.integers(0, 2 ** 16))
 def test_changing_token_t_never_changes_earlier_logits(t, seed):
