@@ -8,9 +8,10 @@
 
 Steps: read the corpus -> train the BPE tokenizer on it -> encode -> pretrain with AdamW (warmup, then
 cosine decay; matmuls in bf16 on CUDA, see --precision) -> write base.pt (weights, config, tokenizer,
-fingerprint) and log.jsonl (one line per evaluation: validation loss, and the copy score, how much better
-the base predicts a repeated run of common tokens the second time; it rises from 0 when the base learns to
-copy from its context).
+fingerprint) and log.jsonl (one line per evaluation: validation loss and two diagnostics of copying from
+the context, see minprompt/corpus.py: the mention score, how much cheaper a rare token pair of a validation
+document is when the document repeats it, and the copy score, the same for a repeated run of random common
+tokens; each rises from 0 when the base learns to copy).
 An existing base.pt is never overwritten unless --overwrite is given. Under torchrun every process trains
 on its rows of each batch through DistributedDataParallel (minprompt/distributed.py); process 0 alone
 evaluates and writes.
@@ -25,8 +26,8 @@ import torch
 from tqdm import tqdm
 
 from minprompt.checkpoint import atomic_write_text, load_base, save_base
-from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch, read_corpus, split_train_val,
-                              with_copy_rows)
+from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch, mention_losses, mention_probe,
+                              read_corpus, split_train_val, with_copy_rows)
 from minprompt.device import autocast_for, cpu_has_bf16, uses_bf16
 from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
@@ -167,17 +168,23 @@ def train(args, world, device):
     val_batches = [get_batch(val_ids, args.batch_size, block_size, eval_gen, device)
                    for _ in range(args.eval_batches if world.is_main else 0)]
     probe = copy_probe(model.config.vocab_size, half=min(48, block_size // 2)).to(device) if world.is_main else None
+    mentions = mention_probe(val_ids, tokenizer.eot_id, block_size) if world.is_main else None  # or None: no repeats
+    if mentions is not None:
+        mentions = tuple(t.to(device) for t in mentions)  # x (R, T), first and later (R, T)
 
     @torch.no_grad()
     def evaluate():
-        """Validation loss, and the copy probe's two halves (see minprompt/corpus.py)."""
+        """Validation loss, the mention probe's and the copy probe's losses (see minprompt/corpus.py)."""
         model.eval()
         with autocast:
             losses = [step_model(x, y)[1].item() for x, y in val_batches]
             first, second = copy_losses(model, probe)
+            mention_first, mention_later = mention_losses(model, mentions) if mentions else (None, None)
         model.train()
-        return {"val_loss": sum(losses) / len(losses), "copy_first_loss": first, "copy_second_loss": second,
-                "copy_score": first - second}
+        return {"val_loss": sum(losses) / len(losses),
+                "mention_first_loss": mention_first, "mention_later_loss": mention_later,
+                "mention_score": None if mentions is None else mention_first - mention_later,
+                "copy_first_loss": first, "copy_second_loss": second, "copy_score": first - second}
 
     # ---- training loop -----------------------------------------------------------------------------
     os.makedirs(args.out, exist_ok=True)
@@ -229,7 +236,7 @@ def train(args, world, device):
                 log.write(json.dumps(metrics) + "\n")
                 log.flush()
                 bar.write(f"step {step0 + step + 1}: train loss {metrics['train_loss']:.3f}, val loss {metrics['val_loss']:.3f}, "
-                          f"copy score {metrics['copy_score']:.2f} nats, {tokens_per_s:,.0f} tokens/s")
+                          f"{copying(metrics)}, {tokens_per_s:,.0f} tokens/s")
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             raise UserError("the weights became NaN or infinite in training; no checkpoint written", ckpt_path,
                             "lower --lr (or keep --grad-clip on) and run again")
@@ -254,10 +261,14 @@ def train(args, world, device):
     fp = save_base(ckpt_path, model.cpu(), tokenizer, vars(args), metrics)
     os.replace(partial_log_path, log_path)
     atomic_write_text(os.path.join(args.out, "metrics.json"), json.dumps(metrics, indent=2) + "\n")
-    print(f"wrote {ckpt_path} (fingerprint {fp[:12]}): val loss {metrics['val_loss']:.3f}, "
-          f"copy score {metrics['copy_score']:.2f} nats (repeat {metrics['copy_second_loss']:.2f} vs first "
-          f"{metrics['copy_first_loss']:.2f}), "
+    print(f"wrote {ckpt_path} (fingerprint {fp[:12]}): val loss {metrics['val_loss']:.3f}, {copying(metrics)}, "
           f"{metrics['total_wall_s']:.0f}s in all, {metrics['tokens_per_s']:,.0f} tokens/s")
+
+
+def copying(metrics):
+    """The log line's diagnostics: 'mention score 2.17 nats, copy score -0.03 nats'."""
+    mention = "no mention probe" if metrics["mention_score"] is None else f"mention score {metrics['mention_score']:.2f} nats"
+    return f"{mention}, copy score {metrics['copy_score']:.2f} nats"
 
 
 if __name__ == "__main__":

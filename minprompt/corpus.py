@@ -9,10 +9,15 @@ and followed by the end-of-text id, so the model learns where documents end.
 Split rule: the last 5% of the token stream is validation, the rest is training. The bundled corpus
 is written in shuffled document order, so its tail is a fair sample.
 
-The copy probe is train_base.py's diagnostic of one skill: rows of random common tokens, each repeated once.
-The first copy cannot be predicted from what came before; the second can, but only by a
-model that looks back to where the current token occurred before and copies what came next (an
-induction head). The gap between the two halves' losses is the copy score.
+train_base.py logs two diagnostics of one skill, copying from the context:
+- the mention score, on the corpus's own text: a pair of adjacent tokens that occurs in one validation
+  document only (a made-up name, a rare phrase) but twice or more there is surprising the first time and
+  predictable later, by a model that looks back to where it came before. The mean loss of the pair's
+  second token at its first occurrence minus at the later ones is the score (nats). A corpus whose
+  documents repeat nothing rare has no probe and no score;
+- the copy score, on rows of random common tokens, each repeated once: the loss on the first copy minus
+  on the second. It asks for pure induction on text unlike any document, which the small base never
+  learns within its budget (README: Results).
 """
 import numpy as np
 import torch
@@ -126,3 +131,52 @@ def copy_losses(model, probe):
     logits, _ = model(probe[:, :-1])  # (R, 2*half - 1, vocab): position t predicts token t + 1
     loss = F.cross_entropy(logits.float().transpose(1, 2), probe[:, 1:], reduction="none")  # (R, 2*half - 1)
     return loss[:, : half - 1].mean().item(), loss[:, half:].mean().item()
+
+
+def mention_probe(val_ids, eot_id, block_size, n_rows=32):
+    """Validation documents (their first block_size tokens) that repeat a token pair no other validation
+    document has: x (R, T) ids padded with end-of-text, and two (R, T) masks of the target positions t
+    (token t, predicted at t - 1) where such a pair's second token comes the first time and later. None
+    if no document has one. Pairs are counted over the truncated documents, so each repeat is in context."""
+    docs, start = [], 0
+    for end in np.flatnonzero(val_ids == eot_id).tolist() + [len(val_ids)]:
+        if end > start + 1:
+            docs.append(val_ids[start:end][:block_size].tolist())
+        start = end + 1
+    docs_with = {}  # token pair -> the documents it occurs in
+    for d, doc in enumerate(docs):
+        for pair in zip(doc, doc[1:]):
+            docs_with.setdefault(pair, set()).add(d)
+    rows, firsts, laters = [], [], []
+    for d, doc in enumerate(docs):
+        seen, later = {}, []  # pair -> the position of its first second token; later positions
+        for t in range(1, len(doc)):
+            pair = (doc[t - 1], doc[t])
+            if len(docs_with[pair]) == 1:
+                if pair in seen:
+                    later.append(t)
+                else:
+                    seen[pair] = t
+        if not later:
+            continue
+        repeated = {(doc[t - 1], doc[t]) for t in later}
+        rows.append(doc + [eot_id] * (block_size - len(doc)))
+        firsts.append([t for pair, t in seen.items() if pair in repeated])
+        laters.append(later)
+        if len(rows) == n_rows:
+            break
+    if not rows:
+        return None
+    x = torch.tensor(rows)  # (R, T)
+    first, later = torch.zeros_like(x, dtype=torch.bool), torch.zeros_like(x, dtype=torch.bool)  # (R, T) each
+    for r, (f, lt) in enumerate(zip(firsts, laters)):
+        first[r, f], later[r, lt] = True, True
+    return x, first, later
+
+
+def mention_losses(model, probe):
+    """Mean cross-entropy (nats per token) of the probe's pairs' second tokens the first time and later."""
+    x, first, later = probe
+    logits, _ = model(x[:, :-1])  # (R, T - 1, vocab): position t - 1 predicts token t
+    loss = F.cross_entropy(logits.float().transpose(1, 2), x[:, 1:], reduction="none")  # (R, T - 1)
+    return loss[first[:, 1:]].mean().item(), loss[later[:, 1:]].mean().item()

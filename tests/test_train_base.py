@@ -14,7 +14,8 @@ import torch
 
 from conftest import ROOT, TINY_BASE_ARGS, run_script
 from minprompt.checkpoint import read_base
-from minprompt.corpus import IGNORE, copy_losses, copy_probe, get_batch, split_train_val, with_copy_rows
+from minprompt.corpus import (IGNORE, copy_losses, copy_probe, get_batch, mention_losses, mention_probe, split_train_val,
+                              with_copy_rows)
 from minprompt.device import cpu_has_bf16
 from minprompt.model import GPT, preset
 
@@ -226,10 +227,24 @@ def test_copy_probe_scores_a_perfect_copier_and_not_a_blind_model():
     assert abs(first - second) < 0.1
 
 
-def test_the_log_reports_the_copy_score(tiny_base):
+def test_mention_probe_finds_a_documents_own_repeated_pairs_and_scores_a_copier():
+    EOT = 99
+    a, b, c = [5, 1, 2, 6, 1, 2, 7], [5, 6, 3, 4, 8], [3, 4, 3, 4]  # (1, 2) twice in a alone; (3, 4) in b and c
+    val = np.array(a + [EOT] + b + [EOT] + c + [EOT], dtype=np.uint16)
+    x, first, later = mention_probe(val, EOT, block_size=10)
+    assert x.tolist() == [a + [EOT] * 3]  # only a repeats a pair no other document has
+    assert first.nonzero().tolist() == [[0, 2]] and later.nonzero().tolist() == [[0, 5]]  # token t, predicted at t - 1
+    assert mention_probe(val, EOT, block_size=4) is None  # cut to its context, a repeats nothing
+    first_loss, later_loss = mention_losses(InductionOracle(100), (x, first, later))
+    assert later_loss < 1e-3 and first_loss == pytest.approx(math.log(100), abs=1e-4)  # copied; the first is chance
+
+
+def test_the_log_reports_the_mention_and_copy_scores(tiny_base):
     _, log = tiny_base
-    assert all(set(e) >= {"copy_first_loss", "copy_second_loss", "copy_score"} for e in log)
+    fields = {"mention_first_loss", "mention_later_loss", "mention_score", "copy_first_loss", "copy_second_loss", "copy_score"}
+    assert all(set(e) >= fields for e in log)
     assert log[-1]["copy_score"] == pytest.approx(log[-1]["copy_first_loss"] - log[-1]["copy_second_loss"])
+    assert log[-1]["mention_score"] == pytest.approx(log[-1]["mention_first_loss"] - log[-1]["mention_later_loss"])
 
 
 @pytest.mark.parametrize("flags, expected", [
