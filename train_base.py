@@ -31,7 +31,7 @@ from minprompt.corpus import (copy_losses, copy_probe, encode_corpus, get_batch,
 from minprompt.device import autocast_for, cpu_has_bf16, uses_bf16
 from minprompt.distributed import all_reduce_sum, my_rows, start, stop, sync_unless, wrap
 from minprompt.errors import UserError, check_positive, run_main
-from minprompt.model import GPT, PRESETS, preset
+from minprompt.model import GPT, POSITION_INIT_SCALE, PRESETS, preset, sinusoids
 from minprompt.tokenizer import Tokenizer
 
 
@@ -52,6 +52,9 @@ def parse_args(argv=None):
     p.add_argument("--copy-rows", type=int, default=0, metavar="N", help="of each step's windows, N are copy rows "
                    "(a random run of corpus tokens, repeated) instead of corpus text; an experiment in teaching the "
                    "base to copy, see README (default: %(default)s)")
+    p.add_argument("--position-init", default="random", choices=("random", "sinusoid"),
+                   help="how a new base's learned position table starts: random as in GPT-2, or the sinusoids of "
+                        "the original Transformer, an experiment (README: Results) (default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")
@@ -136,6 +139,9 @@ def train(args, world, device):
             raise UserError(f"--n-head {config.n_head} does not divide the width {config.n_embd}", None,
                             "pick --n-head and --n-embd so that n_embd / n_head is a whole number")
         model = GPT(config)
+        if args.position_init == "sinusoid":  # still learned; only where it starts changes (minprompt/model.py)
+            with torch.no_grad():
+                model.transformer.wpe.weight.copy_(sinusoids(config.block_size, config.n_embd) * POSITION_INIT_SCALE)
     block_size = model.config.block_size
     if args.copy_rows and block_size < 16:
         raise UserError(f"--copy-rows needs a context of at least 16 tokens, got --block-size {block_size}", None,

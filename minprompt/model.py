@@ -4,7 +4,7 @@ Used by `python train_base.py` (pretraining), `python tune_prompt.py` (frozen, w
 `python -m minprompt.predict` and `python -m minprompt.serve`.
 
 Exactly GPT-2 (so the weights map one-to-one onto transformers' GPT2LMHeadModel): learned absolute
-positions (initialised as sinusoids, see `sinusoids`), pre-LayerNorm blocks (eps 1e-5), tanh-approximated
+positions, pre-LayerNorm blocks (eps 1e-5), tanh-approximated
 GELU, biases everywhere, causal self-attention, a final LayerNorm and an LM head tied to the token
 embedding. No dropout: the model sees
 each token of the bundled corpus only a few times. Module names follow GPT-2's (transformer.h.0.attn.c_attn...).
@@ -173,11 +173,11 @@ POSITION_INIT_SCALE = 0.028  # each column's RMS about 0.02, the std of every ot
 
 def sinusoids(T, C):
     """(T, C): the original Transformer's position code, sin and cos of pos * 10000^(-2i/C) in columns 2i
-    and 2i+1. GPT-2 learns its position table from random numbers; starting it here instead gives the
-    table, at step 0, the one property attention needs to find "the token k back": the dot product of
-    the rows for positions p and p + k depends on k alone. Only the initialisation changes (the table is
-    still GPT-2's, learned and exported as is); on the bundled corpus the base learns to copy from its
-    input (a product's colour and name from the card above) within the CPU budget (README: Results)."""
+    and 2i+1: a starting point for GPT-2's learned position table (`train_base.py --position-init
+    sinusoid`; GPT-2 starts it random). At step 0 the dot product of the rows for positions p and p + k
+    then depends on k alone, what attention needs to find "the token k back". Only the initialisation
+    changes; the table is still learned and exported as GPT-2's. An experiment, not the default: on the
+    bundled corpus it gave one seed of three the skill of copying from the card (README: Results)."""
     pos = torch.arange(T).float()[:, None]  # (T, 1)
     freq = torch.exp(-math.log(10000.0) * torch.arange(0, C, 2).float() / C)  # (ceil(C/2),)
     table = torch.zeros(T, C)
@@ -199,8 +199,6 @@ class GPT(nn.Module):
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.lm_head.weight = self.transformer.wte.weight  # tied, as in GPT-2
         self.apply(self._init_weights)
-        with torch.no_grad():  # positions start as sinusoids (see sinusoids), then are learned as in GPT-2
-            self.transformer.wpe.weight.copy_(sinusoids(config.block_size, config.n_embd) * POSITION_INIT_SCALE)
         for name, p in self.named_parameters():  # GPT-2: residual projections scaled by 1/sqrt(2 * n_layer)
             if name.endswith("c_proj.weight"):
                 nn.init.normal_(p, mean=0.0, std=0.02 / (2 * config.n_layer) ** 0.5)

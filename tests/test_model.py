@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from minprompt.model import GPT, PRESETS, forward_concatenated, prefix_of, preset
+from minprompt.model import GPT, POSITION_INIT_SCALE, PRESETS, forward_concatenated, prefix_of, preset, sinusoids
 
 V = 97
 
@@ -34,19 +34,23 @@ def test_presets_and_gpt2_layout():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.sampled_from(["tiny", "small", "medium"]), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
+@given(st.sampled_from(["tiny", "small", "medium", "large"]), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
        st.integers(0, 10 ** 6))
-def test_a_new_position_table_relates_two_positions_by_their_distance_alone(name, a, b, c):
-    """At initialisation <wpe[p], wpe[p + k]> is the same for every p: the offset k, not where the pair
-    sits, is what a dot product of positions sees. A random table (GPT-2's own init) has no such law."""
-    config = preset(name, vocab_size=V)
-    wpe = GPT(config).transformer.wpe.weight.detach().double()  # (T, C), a learned parameter
-    T = config.block_size
+def test_a_sinusoid_position_table_relates_two_positions_by_their_distance_alone(name, a, b, c):
+    """<table[p], table[p + k]> is the same for every p: the offset k, not where the pair sits, is what a
+    dot product of positions sees (`train_base.py --position-init sinusoid`). GPT-2's random table has no
+    such law, which the last line checks."""
+    config = preset(name)
+    T, C = config.block_size, config.n_embd
+    table = (sinusoids(T, C) * POSITION_INIT_SCALE).double()  # (T, C)
     k, p, q = a % T, b % T, c % T
     p, q = p % (T - k), q % (T - k)  # both pairs inside the table
-    norm = 0.028 ** 2 * config.n_embd / 2  # |row|^2: each column's RMS is about 0.02
-    assert torch.dot(wpe[p], wpe[p]).item() == pytest.approx(norm, rel=1e-4)
-    assert torch.dot(wpe[p], wpe[p + k]).item() == pytest.approx(torch.dot(wpe[q], wpe[q + k]).item(), abs=1e-4 * norm)
+    norm = POSITION_INIT_SCALE ** 2 * C / 2  # |row|^2: each column's RMS is about 0.02
+    assert torch.dot(table[p], table[p]).item() == pytest.approx(norm, rel=1e-4)
+    assert torch.dot(table[p], table[p + k]).item() == pytest.approx(torch.dot(table[q], table[q + k]).item(), abs=1e-4 * norm)
+    torch.manual_seed(0)
+    random = GPT(preset("tiny", vocab_size=V)).transformer.wpe.weight.detach().double()  # (128, 64)
+    assert abs(torch.dot(random[0], random[1]) - torch.dot(random[2], random[3])).item() > 1e-4
 
 
 @settings(max_examples=15, deadline=None)

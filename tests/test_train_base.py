@@ -13,11 +13,11 @@ import pytest
 import torch
 
 from conftest import ROOT, TINY_BASE_ARGS, run_script
-from minprompt.checkpoint import read_base
+from minprompt.checkpoint import load_base, read_base
 from minprompt.corpus import (IGNORE, copy_losses, copy_probe, get_batch, mention_losses, mention_probe, split_train_val,
                               with_copy_rows)
 from minprompt.device import cpu_has_bf16
-from minprompt.model import GPT, preset
+from minprompt.model import GPT, POSITION_INIT_SCALE, preset, sinusoids
 
 TINY = ["--preset", "tiny", "--vocab-size", "300", "--steps", "3", "--eval-every", "3", "--eval-batches", "1",
         "--block-size", "32", "--batch-size", "2"]
@@ -157,6 +157,19 @@ def test_precision_is_recorded_auto_is_fp32_on_the_cpu_and_bf16_really_trains_di
     assert runs["fp32"][0] == "fp32" and runs["bf16"][0] == "bf16"
     assert runs["fp32"][1] != runs["bf16"][1]  # bf16 matmuls round differently: other weights after 3 steps
     assert runs["auto"] == runs["fp32"]  # the same run, bit for bit
+
+
+def test_position_init_sinusoid_starts_the_table_as_sinusoids_and_random_does_not(tmp_path):
+    """Three warmup steps move a weight by about 1e-4, so the table written is still nearly where it began."""
+    corpus, tables = toy_corpus(tmp_path), {}
+    for init in ("random", "sinusoid"):
+        result = run_script("train_base.py", "--corpus", str(corpus), "--out", str(tmp_path / init), *TINY,
+                            "--position-init", init)
+        assert result.returncode == 0, result.stderr
+        tables[init] = load_base(tmp_path / init / "base.pt")[0].transformer.wpe.weight.detach()  # (32, 64)
+    start = sinusoids(32, 64) * POSITION_INIT_SCALE
+    assert torch.allclose(tables["sinusoid"], start, atol=1e-3)
+    assert not torch.allclose(tables["random"], start, atol=1e-2)
 
 
 class InductionOracle(torch.nn.Module):
