@@ -54,7 +54,8 @@ def parse_args(argv=None):
                    "base to copy, see README (default: %(default)s)")
     p.add_argument("--position-init", default="random", choices=("random", "sinusoid"),
                    help="how a new base's learned position table starts: random as in GPT-2, or the sinusoids of "
-                        "the original Transformer, an experiment (README: Results) (default: %(default)s)")
+                        "the original Transformer, an experiment (README: Results); --resume keeps the saved table "
+                        "(default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")
@@ -185,7 +186,7 @@ def train(args, world, device):
         with autocast:
             losses = [step_model(x, y)[1].item() for x, y in val_batches]
             first, second = copy_losses(model, probe)
-            mention_first, mention_later = mention_losses(model, mentions) if mentions else (None, None)
+            mention_first, mention_later = mention_losses(model, mentions) if mentions is not None else (None, None)
         model.train()
         return {"val_loss": sum(losses) / len(losses),
                 "mention_first_loss": mention_first, "mention_later_loss": mention_later,

@@ -149,7 +149,7 @@ def mention_probe(val_ids, eot_id, block_size, n_rows=32):
             docs_with.setdefault(pair, set()).add(d)
     rows, firsts, laters = [], [], []
     for d, doc in enumerate(docs):
-        seen, later = {}, []  # pair -> the position of its first second token; later positions
+        seen, later = {}, []  # pair -> where its second token first comes; the positions of its repeats
         for t in range(1, len(doc)):
             pair = (doc[t - 1], doc[t])
             if len(docs_with[pair]) == 1:

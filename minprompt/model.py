@@ -4,9 +4,8 @@ Used by `python train_base.py` (pretraining), `python tune_prompt.py` (frozen, w
 `python -m minprompt.predict` and `python -m minprompt.serve`.
 
 Exactly GPT-2 (so the weights map one-to-one onto transformers' GPT2LMHeadModel): learned absolute
-positions, pre-LayerNorm blocks (eps 1e-5), tanh-approximated
-GELU, biases everywhere, causal self-attention, a final LayerNorm and an LM head tied to the token
-embedding. No dropout: the model sees
+positions, pre-LayerNorm blocks (eps 1e-5), tanh-approximated GELU, biases everywhere, causal
+self-attention, a final LayerNorm and an LM head tied to the token embedding. No dropout: the model sees
 each token of the bundled corpus only a few times. Module names follow GPT-2's (transformer.h.0.attn.c_attn...).
 
 A soft prompt is a (P, n_embd) tensor that behaves as if it were concatenated in front of every
