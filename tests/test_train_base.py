@@ -248,6 +248,8 @@ def test_mention_probe_finds_a_documents_own_repeated_pairs_and_scores_a_copier(
     assert x.tolist() == [a + [EOT] * 3]  # only a repeats a pair no other document has
     assert first.nonzero().tolist() == [[0, 2]] and later.nonzero().tolist() == [[0, 5]]  # token t, predicted at t - 1
     assert mention_probe(val, EOT, block_size=4) is None  # cut to its context, a repeats nothing
+    c_first = np.array(c + [EOT] + b + [EOT] + a, dtype=np.uint16)  # with only c counted, its (3, 4) is its own
+    assert mention_probe(c_first, EOT, block_size=10, max_docs=1)[0].tolist() == [c + [EOT] * 6]
     first_loss, later_loss = mention_losses(InductionOracle(100), (x, first, later))
     assert later_loss < 1e-3 and first_loss == pytest.approx(math.log(100), abs=1e-4)  # copied; the first is chance
 
