@@ -128,8 +128,7 @@ def copy_losses(model, probe):
     """Mean cross-entropy on the probe's first copy and on its second copy (nats per token). The
     first token of the second copy is left out: nothing says the repeat starts there."""
     half = probe.shape[1] // 2
-    logits, _ = model(probe[:, :-1])  # (R, 2*half - 1, vocab): position t predicts token t + 1
-    loss = F.cross_entropy(logits.float().transpose(1, 2), probe[:, 1:], reduction="none")  # (R, 2*half - 1)
+    loss = next_token_losses(model, probe)  # (R, 2*half - 1)
     return loss[:, : half - 1].mean().item(), loss[:, half:].mean().item()
 
 
@@ -180,6 +179,12 @@ def mention_probe(val_ids, eot_id, block_size, n_rows=32, max_docs=2000):
 def mention_losses(model, probe):
     """Mean cross-entropy (nats per token) of the probe's pairs' second tokens the first time and later."""
     x, first, later = probe
-    logits, _ = model(x[:, :-1])  # (R, T - 1, vocab): position t - 1 predicts token t
-    loss = F.cross_entropy(logits.float().transpose(1, 2), x[:, 1:], reduction="none")  # (R, T - 1)
+    loss = next_token_losses(model, x)  # (R, T - 1): column t - 1 is token t's
     return loss[first[:, 1:]].mean().item(), loss[later[:, 1:]].mean().item()
+
+
+def next_token_losses(model, rows):
+    """rows (R, T) ids -> (R, T - 1): the cross-entropy (nats) of each token from the second on, given the
+    tokens before it. What both probes read, each at its own positions."""
+    logits, _ = model(rows[:, :-1])  # (R, T - 1, vocab): position t - 1 predicts token t
+    return F.cross_entropy(logits.float().transpose(1, 2), rows[:, 1:], reduction="none")
