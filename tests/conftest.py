@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # train_base.py and tune_prompt.py live at the to
 
 TINY_BASE_ARGS = ["--preset", "tiny", "--n-layer", "4", "--n-head", "4", "--n-embd", "128", "--vocab-size", "2048",
                   "--steps", "1600", "--batch-size", "8", "--lr", "5e-3", "--warmup", "100", "--eval-every", "400",
-                  "--seed", "1337", "--device", "cpu"]  # the same tiny base on any machine
+                  "--seed", "1337", "--device", "cpu"]  # the same tiny base on any CPU with the same kernels (AVX2, AVX-512)
 
 
 def run_script(*args, cwd=ROOT, stdin=None):

@@ -45,12 +45,15 @@ def corpus(tmp_path_factory):
 
 
 def assert_same_base(path_a, path_b):
-    """Same weights up to float sums in another order (Adam turns a gradient near 0 into a step near lr,
-    so a few weights move by ~1e-5 after 4 steps at lr 1e-2; a wrong batch moves them all by ~lr), and
-    the same logged losses."""
+    """Same weights up to float sums in another order, and the same logged losses. Adam turns a gradient
+    near 0 into a step near lr, so after 4 steps at lr 1e-2 a rare weight moves by ~1e-4 between two correct
+    runs (on an AVX2 CPU: 23 of 48,768 weights by more than 1e-5, the largest by 1.04e-4); a batch other
+    than the one asked for moves almost every weight (98.9% by more than 1e-5, the largest by 0.056)."""
     a, b = load_base(path_a)[0].state_dict(), load_base(path_b)[0].state_dict()
-    for name in a:
-        torch.testing.assert_close(b[name], a[name], atol=1e-4, rtol=1e-4, msg=name)
+    assert a.keys() == b.keys()
+    diff = torch.cat([(b[name] - a[name]).abs().flatten() for name in a])  # (all weights,)
+    assert diff.max() < 1e-3, f"a weight moved by {diff.max():.2e}"  # a tenth of lr
+    assert (diff > 1e-5).float().mean() < 0.01, f"{(diff > 1e-5).float().mean():.1%} of weights differ"
     logs = [[json.loads(line) for line in open(p.parent / "log.jsonl")] for p in (path_a, path_b)]
     assert len(logs[0]) == len(logs[1])
     for entry_a, entry_b in zip(*logs):  # the first entry, at initialisation, has no train loss
