@@ -44,7 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="where the transferred prompt.pt goes (never overwritten unless --overwrite)")
     p.add_argument("--from-base", default=None, help="the source base (default: the path stored in the prompt file)")
     p.add_argument("--map", default="lstsq", choices=MAPS, help="how vectors cross over (default: %(default)s)")
-    p.add_argument("--task", default=None, help="task to score on (default: the prompt's own, a bundled name or folder)")
+    p.add_argument("--task", default=None, help="task to score on, a bundled name or a folder (default: the prompt's own: the folder it was "
+                   "trained on, as its file records, or the bundled task of its name)")
     p.add_argument("--tune", type=int, default=0, metavar="N", help="also tune N steps on the target base from the "
                    "transferred prompt and from a fresh one, and compare (default: %(default)s, no tuning)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -87,7 +88,7 @@ def main(argv=None):
                         "transfer between bases trained on one corpus with one --vocab-size")
     if fp_b == ck["base_fingerprint"]:
         raise UserError("the target base is the prompt's own base", args.to_base, "pass another --to-base")
-    task = load_task(args.task or ck["task"], ck["template"])  # before anything is written: a bad task is one line
+    task = task_of(args, ck)  # before anything is written: a bad task is one line
     moved = transfer(ck["prompt"], model_a, model_b, args.map)  # (P, C_B)
     rows = score_untuned(args, ck, task, moved, model_a, model_b, tok_b)
     meta = {k: v for k, v in ck.items() if k not in ("format", "prompt", "method", "metrics", "val_score", "args")}
@@ -109,6 +110,21 @@ def main(argv=None):
 def fresh_init(ck):
     """The init a fresh prompt for comparison gets: the source's, where it is one that needs no text."""
     return ck.get("init") if ck.get("init") in ("random", "vocab", "labels") else "vocab"
+
+
+def task_of(args, ck):
+    """--task, or the task the prompt was trained on: its folder as tune_prompt.py recorded it (files from
+    before that record only the name, fine for a bundled task)."""
+    if args.task:
+        return load_task(args.task, ck["template"])
+    folder = ck.get("task_folder")
+    if folder and os.path.isdir(folder):
+        return load_task(folder, ck["template"])
+    try:
+        return load_task(ck["task"], ck["template"])
+    except UserError:
+        raise UserError(f"the prompt's task {ck['task']!r} is neither a bundled task nor at {folder}", args.prompt,
+                        "pass --task with the folder of its train/val/test.jsonl") from None
 
 
 def score_untuned(args, ck, task, moved, model_a, model_b, tok):
@@ -133,7 +149,7 @@ def tune_both(args, ck, task, init):
     import tune_prompt
 
     source = ck.get("args", {})
-    common = ["--base", args.to_base, "--task", args.task or ck["task"], "--n-prompt", str(ck["prompt"].shape[0]),
+    common = ["--base", args.to_base, "--task", task.folder, "--n-prompt", str(ck["prompt"].shape[0]),
               "--steps", str(args.tune), "--eval-every", str(args.tune), "--lr", str(source.get("lr", PROMPT_LR)),
               "--batch-size", str(source.get("batch_size", 32)), "--overwrite"]
     rows = []

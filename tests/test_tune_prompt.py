@@ -55,7 +55,7 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     # On the CPU wherever the suite runs (fp32); tests/test_cuda.py checks the CUDA path's numerics and
     # scripts, not how much it learns.
     args = ["--base", str(base), "--task", "topic", "--out", str(tmp_path / "a"), "--n-prompt", "10", "--steps", "300",
-            "--eval-every", "100", "--batch-size", "32", "--lr", "0.3", "--device", "cpu"]
+            "--eval-every", "300", "--batch-size", "32", "--lr", "0.3", "--device", "cpu"]  # one validation, at the end
     tune_prompt.main(args)
     results = json.load(open(tmp_path / "a" / "results.json"))
     print(f"untuned accuracy {untuned:.3f}, tuned {results['test_metric']:.3f}")
@@ -71,8 +71,9 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
 
 
 def test_the_default_lr_is_the_tasks_own_and_an_explicit_lr_wins(tiny_base, tmp_path):
-    """--lr left out: 0.01 for topic (at 0.03 its prompt stalls on some seeds), 0.03 for any other task. The
-    default trains the very prompt that the explicit --lr of that value trains, and the file records it."""
+    """--lr left out: 0.01 for topic (at 0.03 its prompt stalls on some seeds), 0.3 for describe, 0.03 for
+    any other task. The default trains the very prompt that the explicit --lr of that value trains, and
+    the file records it."""
     base, _ = tiny_base
 
     def tune(task, out, *extra):
