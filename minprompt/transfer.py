@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from minprompt.checkpoint import atomic_write_text, fingerprint, load_base
 from minprompt.errors import UserError, check_positive, run_main
 from minprompt.prompt import SoftPrompt, check_prompt_matches_base, init_prompt, load_prompt, save_prompt
-from minprompt.tasks import PROMPT_LR, encode_split, evaluate, load_task
+from minprompt.tasks import PROMPT_LR, TASKS_DIR, encode_split, evaluate, load_task
 
 MAPS = ("lstsq", "nearest")
 
@@ -113,18 +113,21 @@ def fresh_init(ck):
 
 
 def task_of(args, ck):
-    """--task, or the task the prompt was trained on: its folder as tune_prompt.py recorded it (files from
-    before that record only the name, fine for a bundled task)."""
+    """--task, or the task the prompt was trained on: the folder tune_prompt.py recorded, or the bundled
+    task of its name when that folder was a bundled one (another checkout's) or is not recorded (older
+    files). A folder of the user's that is gone is an error, even if a bundled task has its name."""
     if args.task:
         return load_task(args.task, ck["template"])
-    folder = ck.get("task_folder")
+    folder, name = ck.get("task_folder"), ck["task"]
     if folder and os.path.isdir(folder):
         return load_task(folder, ck["template"])
-    try:
-        return load_task(ck["task"], ck["template"])
-    except UserError:
-        raise UserError(f"the prompt's task {ck['task']!r} is neither a bundled task nor at {folder}", args.prompt,
-                        "pass --task with the folder of its train/val/test.jsonl") from None
+    if folder and Path(folder).parts[-3:] != (*TASKS_DIR.parts[-2:], name):
+        raise UserError(f"the folder of the prompt's task {name!r} is gone", folder,
+                        "pass --task with the folder of its train/val/test.jsonl")
+    if not (TASKS_DIR / name).is_dir():
+        raise UserError(f"the prompt's task {name!r} is not a bundled task", args.prompt,
+                        "pass --task with the folder of its train/val/test.jsonl")
+    return load_task(name, ck["template"])
 
 
 def score_untuned(args, ck, task, moved, model_a, model_b, tok):
@@ -149,7 +152,8 @@ def tune_both(args, ck, task, init):
     import tune_prompt
 
     source = ck.get("args", {})
-    common = ["--base", args.to_base, "--task", task.folder, "--n-prompt", str(ck["prompt"].shape[0]),
+    common = ["--base", args.to_base, "--task", task.folder, "--template", task.template,
+              "--n-prompt", str(ck["prompt"].shape[0]),
               "--steps", str(args.tune), "--eval-every", str(args.tune), "--lr", str(source.get("lr", PROMPT_LR)),
               "--batch-size", str(source.get("batch_size", 32)), "--overwrite"]
     rows = []

@@ -125,23 +125,28 @@ def test_transfer_refusals_are_one_line(tiny_base, second_base, tmp_path):
 
 
 def test_transfer_finds_the_task_folder_the_prompt_was_trained_on(tiny_base, second_base, tmp_path):
-    """A prompt of the user's own task folder: the file records the folder, transfer scores on it without
-    --task, and once the folder is gone says to pass --task (one line, nothing written)."""
-    folder = tmp_path / "mytask"
-    folder.mkdir()
-    for split in ("train", "val", "test"):
-        lines = (ROOT / "data" / "tasks" / "sentiment" / f"{split}.jsonl").read_text().splitlines()[:8]
+    """A prompt of the user's own task folder (named like a bundled task, to be sure which is read): the
+    file records the folder, transfer scores on it without --task, and once the folder is gone says to
+    pass --task (one line, nothing written) instead of scoring on the bundled task of that name."""
+    folder = tmp_path / "mine" / "sentiment"
+    folder.mkdir(parents=True)
+    for split, n in (("train", 8), ("val", 8), ("test", 7)):  # 7 test reviews: a score of k/7 tells it was read
+        lines = (ROOT / "data" / "tasks" / "sentiment" / f"{split}.jsonl").read_text().splitlines()[:n]
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
     tune_prompt.main(["--base", str(tiny_base[0]), "--task", str(folder), "--out", str(tmp_path / "own"), "--n-prompt", "4",
                       "--steps", "1", "--eval-every", "1", "--batch-size", "4", "--device", "cpu"])
     prompt = str(tmp_path / "own" / "prompt.pt")
     assert load_prompt(prompt)["task_folder"] == os.path.abspath(folder)
-    transfer_main(["--prompt", prompt, "--to-base", str(second_base), "--out", str(tmp_path / "moved.pt")])
-    assert json.loads((tmp_path / "moved.json").read_text())["task"] == "mytask"
+    run = run_script("-m", "minprompt.transfer", "--prompt", prompt, "--to-base", str(second_base), "--out",
+                     str(tmp_path / "moved.pt"))
+    assert run.returncode == 0, run.stderr
+    scores = json.loads((tmp_path / "moved.json").read_text())["rows"].values()
+    assert all(abs(7 * score - round(7 * score)) < 1e-9 for score in scores)  # the user's 7, not the bundled 600
     folder.rename(tmp_path / "elsewhere")
-    with pytest.raises(UserError, match=r"the prompt's task 'mytask' is neither a bundled task nor at .*mytask \(.*prompt.pt\): "
-                                        r"pass --task with the folder of its train/val/test.jsonl"):
-        transfer_main(["--prompt", prompt, "--to-base", str(second_base), "--out", str(tmp_path / "gone.pt")])
+    gone = run_script("-m", "minprompt.transfer", "--prompt", prompt, "--to-base", str(second_base), "--out",
+                      str(tmp_path / "gone.pt"))
+    assert gone.returncode == 2 and gone.stderr == (f"error: the folder of the prompt's task 'sentiment' is gone ({folder}): "
+                                                    "pass --task with the folder of its train/val/test.jsonl\n")
     assert not (tmp_path / "gone.pt").exists()
     transfer_main(["--prompt", prompt, "--to-base", str(second_base), "--out", str(tmp_path / "gone.pt"),
                    "--task", str(tmp_path / "elsewhere")])
