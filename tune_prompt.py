@@ -265,8 +265,9 @@ def save(run, soft, step, score, metrics):
         os.remove(stale)
     t, a = run.task, run.args
     save_prompt(run.prompt_path, soft.weight, n_tokens=soft.weight.shape[-2], init=a.init, task=t.name, kind=t.kind,
-                task_folder=os.path.abspath(t.folder), labels=t.labels, template=t.template, base_path=os.path.abspath(a.base), base_fingerprint=run.base_fp,
-                tokenizer_hash=run.tok_hash, steps=step, val_score=score, metrics=metrics, args=vars(a))
+                task_folder=os.path.abspath(t.folder), labels=t.labels, template=t.template,
+                base_path=os.path.abspath(a.base), base_fingerprint=run.base_fp, tokenizer_hash=run.tok_hash,
+                steps=step, val_score=score, metrics=metrics, args=vars(a))
 
 
 def what_is_kept(run, best):

@@ -19,7 +19,8 @@ Two methods (`--method`) train two shapes of tensor, used by the same attention 
           starts as the prefix its init's prompt produces (model.prefix_of), so every init works for it.
 
 prompt.pt is one dict of plain data: the tensor, its method, init and length, the task (its name and,
-from tune_prompt.py, its folder), labels and template, and the base's path, fingerprint and tokenizer hash. Loading it onto another base is refused.
+from tune_prompt.py, its folder), labels and template, and the base's path, fingerprint and tokenizer
+hash. Loading it onto another base is refused.
 """
 from contextlib import nullcontext
 
