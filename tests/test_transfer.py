@@ -64,10 +64,12 @@ def test_least_squares_map_recovers_a_linear_relation():
 
 def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base, tmp_path):
     base_a, _ = tiny_base
-    P = 20  # prompt vectors: fewer (8, 60 steps) barely beat a random prompt on the tiny base
+    # topic, not sentiment: on the 2-layer tiny base a sentiment prompt (P=20, 200 steps, lr 0.03-0.3)
+    # reached only 0.627-0.635 against a random prompt's 0.615; a topic prompt 0.468 against 0.230
+    P, name = 20, "topic"
     source = tmp_path / "a"
-    tune_prompt.main(["--base", str(base_a), "--task", "sentiment", "--out", str(source), "--n-prompt", str(P),
-                      "--steps", "200", "--eval-every", "100", "--device", "cpu"])
+    tune_prompt.main(["--base", str(base_a), "--task", name, "--out", str(source), "--n-prompt", str(P),
+                      "--steps", "200", "--eval-every", "200", "--lr", "0.3", "--device", "cpu"])
     out = tmp_path / "moved" / "prompt.pt"
     result = run_script("-m", "minprompt.transfer", "--prompt", str(source / "prompt.pt"), "--to-base", str(second_base),
                         "--out", str(out))
@@ -80,7 +82,7 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
     refused = run_script("-m", "minprompt.predict", "--prompt", str(source / "prompt.pt"), "--base", str(second_base), "x")
     assert refused.returncode == 2 and "prompt was trained on base" in refused.stderr
 
-    task = load_task("sentiment")
+    task = load_task(name)
     examples = encode_split(task, tok, task.splits["test"], model_b.config.block_size - P)[0]
     accuracy = lambda p: evaluate(model_b, p, task, tok, "test", examples)["accuracy"]
     fresh = accuracy(init_prompt(SoftPrompt(P, 128), "labels", model_b, tok, labels=task.labels).weight.detach())
@@ -88,7 +90,7 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
     assert printed["transferred (lstsq), target base"] == accuracy(ck["prompt"])
     assert printed["fresh prompt (labels init), target base"] == fresh
     # the map found the shuffle: the source's accuracy, clearly above a random prompt on the target
-    # (measured 2026-12-06 with the bundled corpus: 0.762 = 0.762, random 0.640, labels init 0.643)
+    # (measured 2026-12-07 on the AVX2 EPYC: 0.468 = 0.468, random 0.230, labels init 0.220)
     moved, source_score = printed["transferred (lstsq), target base"], printed["source prompt, its own base"]
     assert abs(moved - source_score) <= 0.005
     assert moved >= printed["fresh prompt (random init), target base"] + 0.05
@@ -96,7 +98,7 @@ def test_a_transferred_prompt_belongs_to_the_target_base(tiny_base, second_base,
 
     # tuning on from it: --init file:PATH loads exactly those vectors (0 steps would be refused: 1 step, lr 1e-9)
     tuned = tmp_path / "tuned"
-    tune_prompt.main(["--base", str(second_base), "--task", "sentiment", "--out", str(tuned), "--n-prompt", str(P),
+    tune_prompt.main(["--base", str(second_base), "--task", name, "--out", str(tuned), "--n-prompt", str(P),
                       "--init", f"file:{out}", "--steps", "1", "--lr", "1e-9", "--batch-size", "4", "--device", "cpu"])
     torch.testing.assert_close(load_prompt(tuned / "prompt.pt")["prompt"], ck["prompt"], atol=1e-6, rtol=0)
 
