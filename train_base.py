@@ -52,10 +52,9 @@ def parse_args(argv=None):
     p.add_argument("--copy-rows", type=int, default=0, metavar="N", help="of each step's windows, N are copy rows "
                    "(a random run of corpus tokens, repeated) instead of corpus text; an experiment in teaching the "
                    "base to copy, see README (default: %(default)s)")
-    p.add_argument("--position-init", default="random", choices=("random", "sinusoid"),
-                   help="how a new base's learned position table starts: random as in GPT-2, or the sinusoids of "
-                        "the original Transformer, an experiment (README: Results); --resume keeps the saved table "
-                        "(default: %(default)s)")
+    p.add_argument("--position-init", default="sinusoid", choices=("sinusoid", "random"),
+                   help="how a new base's learned position table starts: the sinusoids of the original Transformer, "
+                        "or random as in GPT-2 (README: Results); --resume keeps the saved table (default: %(default)s)")
     p.add_argument("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     p.add_argument("--min-lr", type=float, default=1e-4, help="learning rate at the end of the cosine decay (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=120, help="linear warmup steps (default: %(default)s)")

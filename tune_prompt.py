@@ -34,8 +34,9 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, Task, encode_split, ensemble_labels, evaluate, length_buckets,
-                             load_task, make_batch, micro_batches, naive_bayes_accuracy, selection_score, train_batches)
+from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS, PROMPT_STEPS_BY_TASK, Task, encode_split, ensemble_labels,
+                             evaluate, length_buckets, load_task, make_batch, micro_batches, naive_bayes_accuracy,
+                             selection_score, train_batches)
 
 
 def parse_args(argv=None):
@@ -50,7 +51,8 @@ def parse_args(argv=None):
     p.add_argument("--init", default="labels", type=init_choice, help=f"prompt initialisation: {', '.join(INITS)}, or "
                    "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
-    p.add_argument("--steps", type=int, default=300, help="optimizer steps (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=None, help=f"optimizer steps (default: {PROMPT_STEPS}; "
+                   + ", ".join(f"{n} for the {name} task" for name, n in PROMPT_STEPS_BY_TASK.items()) + ")")
     p.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate for the prompt (default: {PROMPT_LR}; "
                    + ", ".join(f"{lr} for the {name} task" for name, lr in PROMPT_LRS.items()) + ")")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
@@ -116,6 +118,8 @@ def tune(args, argv, world, device):
     task = load_task(args.task, args.template)
     if args.lr is None:  # the prompt file records the lr actually used
         args.lr = PROMPT_LRS.get(task.name, PROMPT_LR)
+    if args.steps is None:
+        args.steps = PROMPT_STEPS_BY_TASK.get(task.name, PROMPT_STEPS)
     out = args.out or os.path.join("out", task.name)
     if args.ensemble > 1:
         return train_ensemble(args, argv, task, out, device)

@@ -173,10 +173,10 @@ POSITION_INIT_SCALE = 0.028  # each column's RMS about 0.02, the std of every ot
 def sinusoids(T, C):
     """(T, C): the original Transformer's position code, sin and cos of pos * 10000^(-2i/C) in columns 2i
     and 2i+1: a starting point for GPT-2's learned position table (`train_base.py --position-init
-    sinusoid`; GPT-2 starts it random). At step 0 the dot product of the rows for positions p and p + k
-    then depends on k alone, what attention needs to find "the token k back". Only the initialisation
-    changes; the table is still learned and exported as GPT-2's. An experiment, not the default: on the
-    bundled corpus it gave one seed of three the skill of copying from the card (README: Results)."""
+    sinusoid`, the default; GPT-2 starts it random). At step 0 the dot product of the rows for positions
+    p and p + k then depends on k alone, what attention needs to find "the token k back". Only the
+    initialisation changes; the table is still learned and exported as GPT-2's. On the bundled corpus it
+    gave the default seed, one of three tried, the skill of copying from the card (README: Results)."""
     pos = torch.arange(T).float()[:, None]  # (T, 1)
     freq = torch.exp(-math.log(10000.0) * torch.arange(0, C, 2).float() / C)  # (ceil(C/2),)
     table = torch.zeros(T, C)

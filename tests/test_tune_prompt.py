@@ -16,8 +16,8 @@ from conftest import ROOT, run_script
 from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
-from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, classify, encode_split, evaluate, length_buckets, load_task,
-                             naive_bayes_accuracy)
+from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS_BY_TASK, classify, encode_split, evaluate, length_buckets,
+                             load_task, naive_bayes_accuracy)
 
 QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
 
@@ -41,10 +41,10 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     starts. Not sentiment: the corpus's verdicts use the label words, so the base gets much of sentiment
     without a prompt and the margin would be small. The tiny base's bits depend on the CPU (AVX2 and
     AVX-512 kernels sum floats in another order), and so does how well a prompt steers it: on an AVX2 CPU
-    (2026-12-07) the 200 steps at lr 0.1 this test once ran took it only from 0.355 to 0.382, while 300
-    steps at lr 0.3 reached 0.640 on it and 0.753 and 0.777 on two other tiny bases (lr 1e-2; 2 layers
-    for 3,000 steps). A 10-vector prompt at the input of a 4-layer base is a weak lever (prefix tuning
-    reached 0.977 on the same base in 100 steps), so the margin is asked of tuning, not a fixed accuracy."""
+    (2026-12-07) these 300 steps took the 2-layer tiny base from 0.227 to 0.498, a 4-layer one (1,600
+    steps at lr 5e-3) from 0.355 to 0.640 and the same at 1,000 steps only from 0.293 to 0.460. A
+    10-vector prompt at the input of so small a base is a weak lever (prefix tuning reached 0.977 on the
+    4-layer base in 100 steps), so the margin is asked of tuning, not a fixed accuracy."""
     base, _ = tiny_base
     model, tok = load_base(base)
     task = load_task("topic")
@@ -70,22 +70,28 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     assert torch.equal(load_prompt(tmp_path / "b" / "prompt.pt")["prompt"], load_prompt(tmp_path / "c" / "prompt.pt")["prompt"])
 
 
-def test_the_default_lr_is_the_tasks_own_and_an_explicit_lr_wins(tiny_base, tmp_path):
-    """--lr left out: 0.01 for topic (at 0.03 its prompt stalls on some seeds), 0.3 for describe, 0.03 for
-    any other task. The default trains the very prompt that the explicit --lr of that value trains, and
-    the file records it."""
+def test_the_default_lr_and_steps_are_the_tasks_own_and_explicit_ones_win(tiny_base, tmp_path):
+    """--lr left out: 0.3 for describe, 0.03 for any other task; --steps left out: 500 for sentiment, 300
+    for any other. The default lr trains the very prompt that the explicit --lr of that value trains, and
+    the file records the lr and the steps used."""
     base, _ = tiny_base
 
-    def tune(task, out, *extra):
-        tune_prompt.main(["--base", str(base), "--task", str(task), "--out", str(tmp_path / out), *QUICK,
+    def tune(task, out, *extra, quick=QUICK):
+        tune_prompt.main(["--base", str(base), "--task", str(task), "--out", str(tmp_path / out), *quick,
                           "--device", "cpu", *extra])
         return load_prompt(tmp_path / out / "prompt.pt")
 
-    topic = tiny_task(tmp_path, name="topic")
-    default, low, high = tune(topic, "default"), tune(topic, "low", "--lr", "0.01"), tune(topic, "high", "--lr", "0.03")
-    assert default["args"]["lr"] == PROMPT_LRS["topic"] == 0.01 and high["args"]["lr"] == 0.03
-    assert torch.equal(default["prompt"], low["prompt"]) and not torch.equal(default["prompt"], high["prompt"])
-    assert tune(tiny_task(tmp_path, name="sentiment"), "sentiment")["args"]["lr"] == PROMPT_LR == 0.03
+    describe = tiny_task(tmp_path, n=8, name="describe")
+    default, same = tune(describe, "default"), tune(describe, "same", "--lr", "0.3")
+    other = tune(describe, "other", "--lr", "0.03")
+    assert default["args"]["lr"] == PROMPT_LRS["describe"] == 0.3 and other["args"]["lr"] == 0.03
+    assert torch.equal(default["prompt"], same["prompt"]) and not torch.equal(default["prompt"], other["prompt"])
+    sentiment = tiny_task(tmp_path, n=8, name="sentiment")
+    assert tune(sentiment, "sentiment_lr")["args"]["lr"] == PROMPT_LR == 0.03
+    # the steps: a 1-vector prompt on batches of 2, validated once, so that 500 steps take seconds
+    few = ["--eval-every", "1000", "--batch-size", "2", "--n-prompt", "1"]
+    assert tune(sentiment, "long", quick=few)["args"]["steps"] == PROMPT_STEPS_BY_TASK["sentiment"] == 500
+    assert tune(sentiment, "short", "--steps", "3", quick=few)["args"]["steps"] == 3
 
 
 def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
@@ -109,9 +115,9 @@ def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
     resumed = run_script(*cmd, "--lr", "1e-9")
     assert resumed.returncode == 0 and f"resuming from {out / 'prompt.pt'} (step {saved['steps']}" in resumed.stdout
     log = [json.loads(line) for line in open(out / "log.jsonl")]
-    assert len(log) == 3 and log[-1]["step"] == 5  # appended, counting on from step 4
+    assert len(log) == 3 and log[-1]["step"] == saved["steps"] + 1  # appended, counting on from the saved prompt's step
     assert log[-1]["val_loss"] == pytest.approx(saved["metrics"]["loss"], rel=1e-4)
-    assert json.load(open(out / "results.json"))["steps"] == 5
+    assert json.load(open(out / "results.json"))["steps"] == saved["steps"] + 1
     # resume with a wild lr: the step gets worse, and the best prompt (remembered with its score) stays
     best = load_prompt(out / "prompt.pt")
     wild = run_script(*cmd, "--lr", "5")
