@@ -43,8 +43,8 @@ TEMPLATES = {  # none of these formats appears in the pretraining corpus
 }
 DEFAULT_TEMPLATES = {"classification": "Text: {text}\nLabel:", "generation": "Input: {input}\nOutput:"}
 PROMPT_LR = 0.03  # tune_prompt.py's default --lr
-PROMPT_LRS = {  # a bundled task whose prompt learns better at another --lr (topic: 0.957/0.920/0.983 test
-    # accuracy at 0.03 on the default base, seeds 0-2, against 0.945/0.895/0.948 at 0.01)
+PROMPT_LRS = {  # a bundled task whose prompt learns better at another --lr. Topic is not here any more:
+    # on the default base, seeds 0-2, it gets 0.957/0.920/0.983 at 0.03 against 0.945/0.895/0.948 at 0.01
     # describe at 0.3 against 0.03, seeds 0-2 on a base started from random positions: attribute recall
     # 0.370/0.329/0.361 against 0.262/0.259/0.289, style 0.810/0.750/0.655 against 0.635/0.640/0.595; 900
     # steps at 0.03 gave 0.265. On the default base 0.3 recalls 0.672/0.698/0.714.

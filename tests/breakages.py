@@ -60,6 +60,8 @@ BREAKAGES = [
      ["tests/test_prompt.py"]),
     ("a task's own default --lr is ignored", "tune_prompt.py",
      "args.lr = PROMPT_LRS.get(task.name, PROMPT_LR)", "args.lr = PROMPT_LR", [TUNE]),
+    ("a task's own default --steps is ignored", "tune_prompt.py",
+     "args.steps = PROMPT_STEPS_BY_TASK.get(task.name, PROMPT_STEPS)", "args.steps = PROMPT_STEPS", [TUNE]),
     ("--resume does not load the vectors", "tune_prompt.py", 'soft.weight.copy_(ck["prompt"])',
      "soft.weight.copy_(soft.weight)", [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("--resume resets the step", "tune_prompt.py", 'return {"step": ck["steps"],', 'return {"step": 0,',

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # train_base.py and tune_prompt.py live at the to
 
 TINY_BASE_ARGS = ["--preset", "tiny", "--n-layer", "2", "--n-head", "4", "--n-embd", "128", "--vocab-size", "2048",
                   "--steps", "1600", "--batch-size", "8", "--lr", "1e-2", "--warmup", "100", "--eval-every", "400",
-                  "--seed", "1337", "--position-init", "random",  # GPT-2's start: the margins below were measured on it
+                  "--seed", "1337", "--position-init", "random",  # the learning tests' margins were measured on it
                   "--device", "cpu"]  # the same tiny base on any CPU with the same kernels (AVX2, AVX-512)
 
 
