@@ -2,7 +2,7 @@
 that should catch it, restore the file, and count how many were caught. Not a test itself (pytest does not
 collect it); run it after changing the code or the tests:
 
-    python tests/breakages.py            # every breakage, about half an hour on 2 cores
+    python tests/breakages.py            # every breakage, about 13 minutes on 2 cores
     python tests/breakages.py 3 7        # only breakages 3 and 7
 
 The tiny base the end-to-end tests need is trained once, before any breakage, and reused by every run
