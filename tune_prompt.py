@@ -34,9 +34,9 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS, PROMPT_STEPS_BY_TASK, Task, encode_split, ensemble_labels,
-                             evaluate, length_buckets, load_task, make_batch, micro_batches, naive_bayes_accuracy,
-                             selection_score, train_batches)
+from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS, PROMPT_STEPS_BY_TASK, Task, encode_split,
+                             ensemble_labels, evaluate, length_buckets, load_task, make_batch, micro_batches,
+                             naive_bayes_accuracy, selection_score, train_batches)
 
 
 def parse_args(argv=None):

@@ -53,7 +53,8 @@ PROMPT_LRS = {  # a bundled task whose prompt learns better at another --lr. Top
 PROMPT_STEPS = 300  # tune_prompt.py's default --steps
 PROMPT_STEPS_BY_TASK = {  # a bundled task whose prompt needs more steps on the default base
     # sentiment, seeds 0-2: test accuracy 0.945/0.953/0.952 after 500 steps against 0.952/0.945/0.945
-    # after 300 (where two of three still improved at the last step); lr 0.1 for 300 steps gave 0.948/0.945/0.945.
+    # after 300 (where two of three still improved at the last step); lr 0.1 for 300 steps gave
+    # 0.948/0.945/0.945.
     "sentiment": 500,
 }
 
