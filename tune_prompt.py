@@ -34,7 +34,7 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS, PROMPT_STEPS_BY_TASK, Task, encode_split,
+from minprompt.tasks import (PROMPT_LR, PROMPT_STEPS, Task, bundled_defaults, encode_split,
                              ensemble_labels, evaluate, length_buckets, load_task, make_batch, micro_batches,
                              naive_bayes_accuracy, selection_score, train_batches)
 
@@ -44,17 +44,18 @@ def parse_args(argv=None):
     p.add_argument("--base", default="out/base/base.pt", help="frozen base checkpoint, only read (default: %(default)s)")
     p.add_argument("--task", default="sentiment", help="bundled task (sentiment, topic, describe) or a folder with train/val/test.jsonl (default: %(default)s)")
     p.add_argument("--out", default=None, help="folder for prompt.pt, results.json, log.jsonl (default: out/<task name>)")
-    p.add_argument("--template", default=None, help="context template with {text} or {input}, e.g. 'Review: {text}\\nSentiment:' (default: the task's)")
+    p.add_argument("--template", default=None, help="context template with {text} or {input}, e.g. 'Review: {text}\\nSentiment:' (default: the task "
+                   "folder's task.json, else 'Text: {text}\\nLabel:' or 'Input: {input}\\nOutput:')")
     p.add_argument("--method", default="prompt", choices=METHODS, help="prompt: P vectors in front of the input; prefix: "
                    "every layer's P keys and values (prefix tuning) (default: %(default)s)")
     p.add_argument("--n-prompt", type=int, default=20, help="number of soft prompt vectors P (default: %(default)s)")
     p.add_argument("--init", default="labels", type=init_choice, help=f"prompt initialisation: {', '.join(INITS)}, or "
                    "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
-    p.add_argument("--steps", type=int, default=None, help=f"optimizer steps (default: {PROMPT_STEPS}; "
-                   + ", ".join(f"{n} for the {name} task" for name, n in PROMPT_STEPS_BY_TASK.items()) + ")")
-    p.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate for the prompt (default: {PROMPT_LR}; "
-                   + ", ".join(f"{lr} for the {name} task" for name, lr in PROMPT_LRS.items()) + ")")
+    p.add_argument("--steps", type=int, default=None, help=f"optimizer steps (default: the task folder's task.json, "
+                   + "".join(f"{n} for {name}, " for name, n in bundled_defaults("steps").items()) + f"else {PROMPT_STEPS})")
+    p.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate for the prompt (default: the task folder's "
+                   "task.json, " + "".join(f"{lr} for {name}, " for name, lr in bundled_defaults("lr").items()) + f"else {PROMPT_LR})")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory; same result (default: %(default)s)")
@@ -116,10 +117,10 @@ def tune(args, argv, world, device):
     """main() after the arguments: one tuning run (or an ensemble of them)."""
     t_start = time.time()
     task = load_task(args.task, args.template)
-    if args.lr is None:  # the prompt file records the lr actually used
-        args.lr = PROMPT_LRS.get(task.name, PROMPT_LR)
+    if args.lr is None:  # the task folder's own default, else the general one; the prompt file records it
+        args.lr = task.lr or PROMPT_LR
     if args.steps is None:
-        args.steps = PROMPT_STEPS_BY_TASK.get(task.name, PROMPT_STEPS)
+        args.steps = task.steps or PROMPT_STEPS
     out = args.out or os.path.join("out", task.name)
     if args.ensemble > 1:
         return train_ensemble(args, argv, task, out, device)

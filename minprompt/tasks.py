@@ -9,6 +9,7 @@ after training next to test, never used for training or for choosing the prompt)
 - classification: {"text": ..., "label": ...}
 - generation:     {"input": ..., "target": ...}, optionally "attributes" (strings the output should
                   mention) and "style" (a class the output's wording should show).
+An optional task.json there holds the task's own template and tuning defaults (read_task_file).
 
 Everything is text to text. An example becomes a context, its template filled in, and an answer:
 
@@ -36,27 +37,11 @@ from minprompt.errors import UserError
 
 TASKS_DIR = Path(__file__).resolve().parent.parent / "data" / "tasks"
 SPLITS = ("train", "val", "test")
-TEMPLATES = {  # none of these formats appears in the pretraining corpus
-    "sentiment": "Review: {text}\nSentiment:",
-    "topic": "Article: {text}\nTopic:",
-    "describe": "Attributes: {input}\nDescription:",
-}
 DEFAULT_TEMPLATES = {"classification": "Text: {text}\nLabel:", "generation": "Input: {input}\nOutput:"}
 PROMPT_LR = 0.03  # tune_prompt.py's default --lr
-PROMPT_LRS = {  # a bundled task whose prompt learns better at another --lr. Topic is not here any more:
-    # on the default base, seeds 0-2, it gets 0.957/0.920/0.983 at 0.03 against 0.945/0.895/0.948 at 0.01
-    # describe at 0.3 against 0.03, seeds 0-2 on a base started from random positions: attribute recall
-    # 0.370/0.329/0.361 against 0.262/0.259/0.289, style 0.810/0.750/0.655 against 0.635/0.640/0.595; 900
-    # steps at 0.03 gave 0.265. On the default base 0.3 recalls 0.672/0.698/0.714.
-    "describe": 0.3,
-}
 PROMPT_STEPS = 300  # tune_prompt.py's default --steps
-PROMPT_STEPS_BY_TASK = {  # a bundled task whose prompt needs more steps on the default base
-    # sentiment, seeds 0-2: test accuracy 0.945/0.953/0.952 after 500 steps against 0.952/0.945/0.945
-    # after 300 (where two of three still improved at the last step); lr 0.1 for 300 steps gave
-    # 0.948/0.945/0.945.
-    "sentiment": 500,
-}
+TASK_FILE = "task.json"  # optional in a task folder: {"template": ..., "lr": ..., "steps": ..., "note": ...}
+TASK_KEYS = {"template": str, "lr": float, "steps": int, "note": str}  # "note": why, for the reader; unused
 
 
 @dataclass
@@ -67,6 +52,8 @@ class Task:
     template: str
     labels: list = field(default_factory=list)  # classification: sorted label strings
     splits: dict = field(default_factory=dict)  # "train"/"val"/"test" and any extra split -> list of records
+    lr: float | None = None  # the folder's task.json "lr": its prompt's --lr when none is given (else PROMPT_LR)
+    steps: int | None = None  # the same for --steps (else PROMPT_STEPS)
 
     @property
     def extra_splits(self):
@@ -128,10 +115,16 @@ def load_task(name_or_path, template=None):
     fields = ["text", "label"] if kind == "classification" else ["input", "target"]
     extra = sorted(p.stem for p in folder.glob("*.jsonl") if p.stem not in SPLITS)
     splits = {s: read_jsonl(folder / f"{s}.jsonl", fields) for s in SPLITS + tuple(extra)}
-    name = folder.name
-    template = template or TEMPLATES.get(name) or DEFAULT_TEMPLATES[kind]
-    check_template(template, "text" if kind == "classification" else "input")
-    task = Task(name, str(folder), kind, template, splits=splits)
+    spec = read_task_file(folder / TASK_FILE)
+    key = "text" if kind == "classification" else "input"
+    if template:  # --template wins over the folder's
+        check_template(template, key)
+    elif "template" in spec:
+        template = spec["template"]
+        check_template(template, key, folder / TASK_FILE)
+    else:
+        template = DEFAULT_TEMPLATES[kind]
+    task = Task(folder.name, str(folder), kind, template, splits=splits, lr=spec.get("lr"), steps=spec.get("steps"))
     if kind == "classification":
         task.labels = sorted({r["label"] for r in splits["train"]})
         for s in ["val", "test"] + extra:
@@ -142,15 +135,52 @@ def load_task(name_or_path, template=None):
     return task
 
 
-def check_template(template, key):
+def read_task_file(path):
+    """A task folder's optional task.json, e.g. {"template": "Review: {text}\\nSentiment:", "lr": 0.3}: the
+    task's own template and tuning defaults, which travel with the folder (a copy of it gets them, another
+    folder of the same name does not). Every key is optional; {} when there is no file."""
+    if not path.exists():
+        return {}
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"not a UTF-8 JSON object ({e})", path, 'write e.g. {"template": "Q: {text}\\nA:", "lr": 0.03}') from None
+    if not isinstance(spec, dict):
+        raise UserError("not a JSON object", path, 'write e.g. {"template": "Q: {text}\\nA:", "lr": 0.03}')
+    for key, value in spec.items():
+        kind = TASK_KEYS.get(key)
+        if kind is None:
+            raise UserError(f"unknown key {key!r}", path, "use " + ", ".join(TASK_KEYS))
+        if kind is str:
+            ok = isinstance(value, str)
+        else:  # steps a whole number, lr any number (1 is 1.0); either above 0 and finite; JSON true is no number
+            ok = (isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+                  and 0 < value < float("inf"))
+        if not ok:
+            what = "a string" if kind is str else "a positive whole number" if kind is int else "a positive number"
+            raise UserError(f"{key!r} must be {what}, got {value!r}", path, f"fix {key!r} or leave it out")
+    return spec
+
+
+def bundled_defaults(key):
+    """{task name: value} of one task.json key over the bundled tasks, e.g. {"describe": 0.3}, for --help."""
+    found = {}
+    for folder in sorted(TASKS_DIR.iterdir()) if TASKS_DIR.is_dir() else []:
+        spec = read_task_file(folder / TASK_FILE) if folder.is_dir() else {}
+        if key in spec:
+            found[folder.name] = spec[key]
+    return found
+
+
+def check_template(template, key, path=None):
     """A template must hold its task's one placeholder, {text} or {input}, and nothing else to fill."""
     names = []
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as e:  # an unmatched brace
-        raise UserError(f"template {template!r} does not parse ({e})", None, "write {{ and }} for literal braces") from None
+        raise UserError(f"template {template!r} does not parse ({e})", path, "write {{ and }} for literal braces") from None
     if names != [key]:
-        raise UserError(f"template {template!r} has placeholders {names}, this task needs exactly one: {{{key}}}", None,
+        raise UserError(f"template {template!r} has placeholders {names}, this task needs exactly one: {{{key}}}", path,
                         f"pass e.g. --template 'Question: {{{key}}}\\nAnswer:'")
 
 

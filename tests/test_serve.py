@@ -13,7 +13,7 @@ import torch
 from minprompt import serve
 from minprompt.checkpoint import fingerprint, load_base
 from minprompt.prompt import SoftPrompt, init_prompt, load_prompt, save_prompt
-from minprompt.tasks import TEMPLATES, Task, encode_split, predict
+from minprompt.tasks import Task, encode_split, load_task, predict
 
 TEXTS = ["The soup was cold and the waiter was rude.", "A late goal settled the derby.", "What a lovely film!",
          "name: Opal | category: lamp | colour: red | style: luxury", "Shares fell after the report.", "meh"]
@@ -32,7 +32,7 @@ def prompts(tiny_base, tmp_path_factory):
         init_prompt(soft, "vocab", model, tok, labels=labels, seed=i)
         path = folder / f"{name}.pt"
         save_prompt(path, soft.weight, n_tokens=n, init="vocab", task=name, kind=kind, labels=labels,
-                    template=TEMPLATES[name], base_path=str(tiny_base[0]), base_fingerprint=fingerprint(model),
+                    template=load_task(name).template, base_path=str(tiny_base[0]), base_fingerprint=fingerprint(model),
                     tokenizer_hash=tok.hash(), steps=0, val_score=0.0, metrics={})
         paths.append(str(path))
     return paths

@@ -38,6 +38,39 @@ def test_a_folder_task_loads_with_sorted_labels(tmp_path):
     assert task.template == "Text: {text}\nLabel:" and task.metric == "accuracy"
 
 
+def test_a_task_json_gives_the_folder_its_template_and_tuning_defaults(tmp_path):
+    folder = write_task(tmp_path / "mine", ROWS)
+    (folder / "task.json").write_text(json.dumps({"template": "Q: {text}\nA:", "lr": 0.1, "steps": 50, "note": "why"}))
+    task = load_task(str(folder))
+    assert (task.template, task.lr, task.steps) == ("Q: {text}\nA:", 0.1, 50)
+    assert load_task(str(folder), "R: {text}\nS:").template == "R: {text}\nS:"  # --template wins
+    (folder / "task.json").write_text(json.dumps({"lr": 0.1}))
+    assert load_task(str(folder)).template == "Text: {text}\nLabel:"  # every key is optional
+
+
+@pytest.mark.parametrize("spec, message", [
+    ('{"lr": 0.1, "epochs": 3}', "unknown key 'epochs' (FILE): use template, lr, steps, note"),
+    ('{"lr": "0.1"}', "'lr' must be a positive number, got '0.1' (FILE): fix 'lr' or leave it out"),
+    ('{"steps": 2.5}', "'steps' must be a positive whole number, got 2.5 (FILE): fix 'steps' or leave it out"),
+    ('{"steps": true}', "'steps' must be a positive whole number, got True (FILE): fix 'steps' or leave it out"),
+    ('{"lr": -1}', "'lr' must be a positive number, got -1 (FILE): fix 'lr' or leave it out"),
+    ('["lr", 0.1]', "not a JSON object (FILE): write e.g."),
+    ('{"lr": 0.1', "not a UTF-8 JSON object (Expecting ',' delimiter: line 1 column 11 (char 10)) (FILE): write e.g."),
+    ('{"template": "Q: {input}"}', "template 'Q: {input}' has placeholders ['input'], this task needs exactly one: "
+                                   "{text} (FILE): pass e.g."),
+])
+def test_a_bad_task_json_is_one_clear_error_naming_it(tmp_path, spec, message):
+    folder = write_task(tmp_path / "mine", ROWS)
+    (folder / "task.json").write_text(spec)
+    assert error(folder).startswith(message.replace("FILE", str(folder / "task.json")))
+
+
+def test_the_bundled_tasks_bring_their_own_templates():
+    assert load_task("sentiment").template == "Review: {text}\nSentiment:"
+    assert load_task("topic").template == "Article: {text}\nTopic:"
+    assert load_task("describe").template == "Attributes: {input}\nDescription:"
+
+
 def test_an_extra_jsonl_file_is_an_evaluation_split(tmp_path):
     folder = write_task(tmp_path / "mine", ROWS)
     (folder / "natural.jsonl").write_text(json.dumps({"text": "lovely film", "label": "positive"}) + "\n")

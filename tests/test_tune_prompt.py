@@ -16,7 +16,7 @@ from conftest import ROOT, run_script
 from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
-from minprompt.tasks import (PROMPT_LR, PROMPT_LRS, PROMPT_STEPS_BY_TASK, classify, encode_split, evaluate, length_buckets,
+from minprompt.tasks import (PROMPT_LR, PROMPT_STEPS, classify, encode_split, evaluate, length_buckets,
                              load_task, naive_bayes_accuracy)
 
 QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt", "4"]
@@ -26,13 +26,15 @@ def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
-def tiny_task(tmp_path, n=40, name="sentiment"):
-    """A small copy of a bundled task (its first n lines per split), so CLI tests run in seconds."""
-    folder = tmp_path / name
+def tiny_task(tmp_path, n=40, name="sentiment", folder_name=None):
+    """A small copy of a bundled task (its first n lines per split, and its task.json), so CLI tests run
+    in seconds."""
+    folder = tmp_path / (folder_name or name)
     folder.mkdir()
     for split in ("train", "val", "test"):
         lines = open(ROOT / "data" / "tasks" / name / f"{split}.jsonl").read().splitlines()[:n]
         (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    shutil.copy(ROOT / "data" / "tasks" / name / "task.json", folder / "task.json")
     return folder
 
 
@@ -70,10 +72,11 @@ def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
     assert torch.equal(load_prompt(tmp_path / "b" / "prompt.pt")["prompt"], load_prompt(tmp_path / "c" / "prompt.pt")["prompt"])
 
 
-def test_the_default_lr_and_steps_are_the_tasks_own_and_explicit_ones_win(tiny_base, tmp_path):
-    """--lr left out: 0.3 for describe, 0.03 for any other task; --steps left out: 500 for sentiment, 300
-    for any other. The default lr trains the very prompt that the explicit --lr of that value trains, and
-    the file records the lr and the steps used."""
+def test_the_default_lr_and_steps_are_the_task_folders_own_and_explicit_ones_win(tiny_base, tmp_path):
+    """--lr left out: the task.json's (0.3 for describe), else 0.03; --steps left out: the task.json's (500
+    for sentiment), else 300. The defaults travel with the folder's task.json, not its name: a folder
+    called "describe" without one gets the general lr. The default lr trains the very prompt that the
+    explicit --lr of that value trains, and the file records the lr and the steps used."""
     base, _ = tiny_base
 
     def tune(task, out, *extra, quick=QUICK):
@@ -81,17 +84,22 @@ def test_the_default_lr_and_steps_are_the_tasks_own_and_explicit_ones_win(tiny_b
                           "--device", "cpu", *extra])
         return load_prompt(tmp_path / out / "prompt.pt")
 
-    describe = tiny_task(tmp_path, n=8, name="describe")
+    describe = tiny_task(tmp_path, n=8, name="describe", folder_name="my_products")
     default, same = tune(describe, "default"), tune(describe, "same", "--lr", "0.3")
     other = tune(describe, "other", "--lr", "0.03")
-    assert default["args"]["lr"] == PROMPT_LRS["describe"] == 0.3 and other["args"]["lr"] == 0.03
+    assert default["args"]["lr"] == load_task("describe").lr == 0.3 and other["args"]["lr"] == 0.03
     assert torch.equal(default["prompt"], same["prompt"]) and not torch.equal(default["prompt"], other["prompt"])
+    (describe / "task.json").unlink()
+    plain = tune(describe, "plain")
+    assert plain["args"]["lr"] == PROMPT_LR == 0.03 and plain["template"] == "Input: {input}\nOutput:"
     sentiment = tiny_task(tmp_path, n=8, name="sentiment")
     assert tune(sentiment, "sentiment_lr")["args"]["lr"] == PROMPT_LR == 0.03
     # the steps: a 1-vector prompt on batches of 2, validated once, so that 500 steps take seconds
     few = ["--eval-every", "1000", "--batch-size", "2", "--n-prompt", "1"]
-    assert tune(sentiment, "long", quick=few)["args"]["steps"] == PROMPT_STEPS_BY_TASK["sentiment"] == 500
+    assert tune(sentiment, "long", quick=few)["args"]["steps"] == load_task("sentiment").steps == 500
     assert tune(sentiment, "short", "--steps", "3", quick=few)["args"]["steps"] == 3
+    (sentiment / "task.json").unlink()
+    assert tune(sentiment, "no_task_json", quick=few)["args"]["steps"] == PROMPT_STEPS == 300
 
 
 def test_cli_outputs_predict_and_base_untouched(tiny_base, tmp_path):
