@@ -52,9 +52,9 @@ def parse_args(argv=None):
     p.add_argument("--init", default="labels", type=init_choice, help=f"prompt initialisation: {', '.join(INITS)}, or "
                    "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
-    p.add_argument("--steps", type=int, default=None, help=f"optimizer steps (default: the task folder's task.json, "
+    p.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the task folder's task.json, "
                    + "".join(f"{n} for {name}, " for name, n in bundled_defaults("steps").items()) + f"else {PROMPT_STEPS})")
-    p.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate for the prompt (default: the task folder's "
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate for the prompt (default: the task folder's "
                    "task.json, " + "".join(f"{lr} for {name}, " for name, lr in bundled_defaults("lr").items()) + f"else {PROMPT_LR})")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "

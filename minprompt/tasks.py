@@ -139,7 +139,7 @@ def read_task_file(path):
     """A task folder's optional task.json, e.g. {"template": "Review: {text}\\nSentiment:", "lr": 0.3}: the
     task's own template and tuning defaults, which travel with the folder (a copy of it gets them, another
     folder of the same name does not). Every key is optional; {} when there is no file."""
-    if not path.exists():
+    if not path.is_file():
         return {}
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
@@ -180,8 +180,9 @@ def check_template(template, key, path=None):
     except ValueError as e:  # an unmatched brace
         raise UserError(f"template {template!r} does not parse ({e})", path, "write {{ and }} for literal braces") from None
     if names != [key]:
+        todo = f"pass e.g. --template 'Question: {{{key}}}\\nAnswer:'"
         raise UserError(f"template {template!r} has placeholders {names}, this task needs exactly one: {{{key}}}", path,
-                        f"pass e.g. --template 'Question: {{{key}}}\\nAnswer:'")
+                        todo if path is None else f'fix its "template" or leave it out; or {todo}')
 
 
 # ---- encoding --------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_a_task_json_gives_the_folder_its_template_and_tuning_defaults(tmp_path)
     ('["lr", 0.1]', "not a JSON object (FILE): write e.g."),
     ('{"lr": 0.1', "not a UTF-8 JSON object (Expecting ',' delimiter: line 1 column 11 (char 10)) (FILE): write e.g."),
     ('{"template": "Q: {input}"}', "template 'Q: {input}' has placeholders ['input'], this task needs exactly one: "
-                                   "{text} (FILE): pass e.g."),
+                                   "{text} (FILE): fix its \"template\" or leave it out; or pass e.g."),
 ])
 def test_a_bad_task_json_is_one_clear_error_naming_it(tmp_path, spec, message):
     folder = write_task(tmp_path / "mine", ROWS)

@@ -89,8 +89,9 @@ def test_the_default_lr_and_steps_are_the_task_folders_own_and_explicit_ones_win
     other = tune(describe, "other", "--lr", "0.03")
     assert default["args"]["lr"] == load_task("describe").lr == 0.3 and other["args"]["lr"] == 0.03
     assert torch.equal(default["prompt"], same["prompt"]) and not torch.equal(default["prompt"], other["prompt"])
-    (describe / "task.json").unlink()
-    plain = tune(describe, "plain")
+    named = tiny_task(tmp_path, n=8, name="describe")  # a folder called describe, without the task.json
+    (named / "task.json").unlink()
+    plain = tune(named, "plain")
     assert plain["args"]["lr"] == PROMPT_LR == 0.03 and plain["template"] == "Input: {input}\nOutput:"
     sentiment = tiny_task(tmp_path, n=8, name="sentiment")
     assert tune(sentiment, "sentiment_lr")["args"]["lr"] == PROMPT_LR == 0.03
