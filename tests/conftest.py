@@ -5,6 +5,7 @@ import io
 import json
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 import traceback
@@ -20,6 +21,20 @@ TINY_BASE_ARGS = ["--preset", "tiny", "--n-layer", "2", "--n-head", "4", "--n-em
                   "--steps", "1600", "--batch-size", "8", "--lr", "1e-2", "--warmup", "100", "--eval-every", "400",
                   "--seed", "1337", "--position-init", "random",  # the learning tests' margins were measured on it
                   "--device", "cpu"]  # the same tiny base on any CPU with the same kernels (AVX2, AVX-512)
+
+
+def tiny_task(tmp_path, n=40, name="sentiment", folder_name=None):
+    """A small copy of a bundled task in tmp_path / folder_name (default: the task's name): its first n
+    lines per split (n an int, or {"train": 60, "val": 4, "test": 4}) and its task.json, so CLI tests
+    run in seconds."""
+    counts = n if isinstance(n, dict) else dict.fromkeys(("train", "val", "test"), n)
+    folder = tmp_path / (folder_name or name)
+    folder.mkdir(parents=True)
+    for split, count in counts.items():
+        lines = (ROOT / "data" / "tasks" / name / f"{split}.jsonl").read_text().splitlines()[:count]
+        (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    shutil.copy(ROOT / "data" / "tasks" / name / "task.json", folder / "task.json")
+    return folder
 
 
 def run_script(*args, cwd=ROOT, stdin=None):

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 import train_base
 import tune_prompt
-from conftest import ROOT, run_script
+from conftest import ROOT, run_script, tiny_task
 from minprompt.checkpoint import load_base
 from minprompt.distributed import World, my_rows
 from minprompt.errors import UserError
@@ -84,11 +84,8 @@ def test_two_processes_pretrain_as_one(corpus, tmp_path):
 def test_two_processes_tune_as_one_and_leave_the_base(tiny_base, tmp_path):
     base, _ = tiny_base
     sha = hashlib.sha256(base.read_bytes()).hexdigest()
-    task = tmp_path / "small_describe"  # a generation task: answers of many lengths, so shares of the tokens matter
-    task.mkdir()
-    for split, n in (("train", 60), ("val", 4), ("test", 4)):
-        lines = (ROOT / "data" / "tasks" / "describe" / f"{split}.jsonl").read_text().splitlines()[:n]
-        (task / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    # a generation task: answers of many lengths, so shares of the tokens matter
+    task = tiny_task(tmp_path, {"train": 60, "val": 4, "test": 4}, "describe", "small_describe")
     args = ["tune_prompt.py", "--base", str(base), "--task", str(task), "--n-prompt", "4", "--steps", "3",
             "--eval-every", "3", "--batch-size", "6", "--lr", "0.01", "--device", "cpu"]
     one = run_script(*args, "--out", str(tmp_path / "one"))

@@ -7,7 +7,7 @@ import pytest
 
 from minprompt import sweep
 from minprompt.errors import UserError
-from test_tune_prompt import tiny_task
+from conftest import tiny_task
 
 QUICK = ["--steps", "3", "--eval-every", "3", "--batch-size", "4", "--device", "cpu"]
 

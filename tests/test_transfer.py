@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import tune_prompt
-from conftest import ROOT, run_script
+from conftest import run_script, tiny_task
 from minprompt.checkpoint import fingerprint, load_base, save_base
 from minprompt.errors import UserError
 from minprompt.model import GPT
@@ -130,11 +130,8 @@ def test_transfer_finds_the_task_folder_the_prompt_was_trained_on(tiny_base, sec
     """A prompt of the user's own task folder (named like a bundled task, to be sure which is read): the
     file records the folder, transfer scores on it without --task, and once the folder is gone says to
     pass --task (one line, nothing written) instead of scoring on the bundled task of that name."""
-    folder = tmp_path / "mine" / "sentiment"
-    folder.mkdir(parents=True)
-    for split, n in (("train", 8), ("val", 8), ("test", 7)):  # 7 test reviews: a score of k/7 tells it was read
-        lines = (ROOT / "data" / "tasks" / "sentiment" / f"{split}.jsonl").read_text().splitlines()[:n]
-        (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    # 7 test reviews: a score of k/7 tells it was read
+    folder = tiny_task(tmp_path, {"train": 8, "val": 8, "test": 7}, "sentiment", "mine/sentiment")
     tune_prompt.main(["--base", str(tiny_base[0]), "--task", str(folder), "--out", str(tmp_path / "own"), "--n-prompt", "4",
                       "--steps", "1", "--eval-every", "1", "--batch-size", "4", "--device", "cpu"])
     prompt = str(tmp_path / "own" / "prompt.pt")

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import tune_prompt
-from conftest import ROOT, run_script
+from conftest import ROOT, run_script, tiny_task
 from minprompt import predict
 from minprompt.checkpoint import load_base
 from minprompt.prompt import load_prompt
@@ -24,18 +24,6 @@ QUICK = ["--steps", "4", "--eval-every", "2", "--batch-size", "4", "--n-prompt",
 
 def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
-
-
-def tiny_task(tmp_path, n=40, name="sentiment", folder_name=None):
-    """A small copy of a bundled task (its first n lines per split, and its task.json), so CLI tests run
-    in seconds."""
-    folder = tmp_path / (folder_name or name)
-    folder.mkdir()
-    for split in ("train", "val", "test"):
-        lines = open(ROOT / "data" / "tasks" / name / f"{split}.jsonl").read().splitlines()[:n]
-        (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
-    shutil.copy(ROOT / "data" / "tasks" / name / "task.json", folder / "task.json")
-    return folder
 
 
 def test_tuning_lifts_topic_accuracy_far_above_chance(tiny_base, tmp_path):
