@@ -71,7 +71,7 @@ def test_the_bundled_tasks_bring_their_own_templates():
     assert load_task("describe").template == "Attributes: {input}\nDescription:"
 
 
-def test_the_help_lists_the_bundled_defaults_and_skips_a_broken_task_json(tmp_path, monkeypatch):
+def test_the_helps_bundled_defaults_skip_a_broken_task_json(tmp_path, monkeypatch):
     import minprompt.tasks as tasks
     for name, spec in [("good", '{"lr": 0.3, "steps": 500}'), ("broken", '{"lr": "fast"}'), ("plain", None)]:
         folder = write_task(tmp_path / name, ROWS)
