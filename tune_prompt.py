@@ -34,7 +34,7 @@ from minprompt.distributed import World, start, stop
 from minprompt.errors import Interrupted, UserError, check_positive, run_main
 from minprompt.prompt import (INITS, METHODS, SoftPrompt, check_ensemble, check_prompt_matches_base, init_prompt,
                               load_prompt, make_optimizer, nearest_tokens, prompt_shape, save_prompt, tuning_step)
-from minprompt.tasks import (PROMPT_LR, PROMPT_STEPS, Task, bundled_defaults, encode_split,
+from minprompt.tasks import (PROMPT_LR, PROMPT_STEPS, Task, bundled_specs, encode_split,
                              ensemble_labels, evaluate, length_buckets, load_task, make_batch, micro_batches,
                              naive_bayes_accuracy, selection_score, train_batches)
 
@@ -52,10 +52,11 @@ def parse_args(argv=None):
     p.add_argument("--init", default="labels", type=init_choice, help=f"prompt initialisation: {', '.join(INITS)}, or "
                    "file:PATH to start from a prompt file for this base, e.g. one from minprompt.transfer (default: %(default)s)")
     p.add_argument("--init-text", default=None, help="text whose token embeddings start the prompt, with --init text")
+    bundled = bundled_specs()  # each bundled task.json read once, for the two defaults below
     p.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the task folder's task.json, "
-                   + "".join(f"{n} for {name}, " for name, n in bundled_defaults("steps").items()) + f"else {PROMPT_STEPS})")
+                   + "".join(f"{s['steps']} for {name}, " for name, s in bundled.items() if "steps" in s) + f"else {PROMPT_STEPS})")
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate for the prompt (default: the task folder's "
-                   "task.json, " + "".join(f"{lr} for {name}, " for name, lr in bundled_defaults("lr").items()) + f"else {PROMPT_LR})")
+                   "task.json, " + "".join(f"{s['lr']} for {name}, " for name, s in bundled.items() if "lr" in s) + f"else {PROMPT_LR})")
     p.add_argument("--batch-size", type=int, default=32, help="examples per step, over all processes and micro-batches (default: %(default)s)")
     p.add_argument("--grad-accum", type=int, default=1, metavar="A", help="run each step's batch as A micro-batches, "
                    "for a large --batch-size in little memory; same result (default: %(default)s)")

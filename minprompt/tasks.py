@@ -162,17 +162,15 @@ def read_task_file(path):
     return spec
 
 
-def bundled_defaults(key):
-    """{task name: value} of one task.json key over the bundled tasks, e.g. {"describe": 0.3}, for --help.
-    A broken task.json is left out here (the help must not fail); tuning that task reports it."""
+def bundled_specs():
+    """{task name: its task.json} over the bundled tasks, e.g. {"describe": {"lr": 0.3, ...}, ...}, for
+    --help. A broken task.json is left out here (the help must not fail); tuning that task reports it."""
     found = {}
     for folder in sorted(TASKS_DIR.iterdir()) if TASKS_DIR.is_dir() else []:
         try:
-            spec = read_task_file(folder / TASK_FILE) if folder.is_dir() else {}
+            found[folder.name] = read_task_file(folder / TASK_FILE) if folder.is_dir() else {}
         except UserError:
             continue
-        if key in spec:
-            found[folder.name] = spec[key]
     return found
 
 

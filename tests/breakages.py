@@ -68,7 +68,7 @@ BREAKAGES = [
      "        if kind is None:\n", "        if kind is None and False:\n", ["tests/test_tasks.py"]),
     ("--help stops at a broken bundled task.json", "minprompt/tasks.py",
      "        except UserError:\n", "        except ImportError:\n",
-     ["tests/test_tasks.py::test_the_helps_bundled_defaults_skip_a_broken_task_json"]),
+     ["tests/test_tasks.py::test_the_helps_bundled_specs_skip_a_broken_task_json"]),
     ("--resume does not load the vectors", "tune_prompt.py", 'soft.weight.copy_(ck["prompt"])',
      "soft.weight.copy_(soft.weight)", [TUNE + "::test_cli_outputs_predict_and_base_untouched"]),
     ("--resume resets the step", "tune_prompt.py", 'return {"step": ck["steps"],', 'return {"step": 0,',

@@ -71,15 +71,14 @@ def test_the_bundled_tasks_bring_their_own_templates():
     assert load_task("describe").template == "Attributes: {input}\nDescription:"
 
 
-def test_the_helps_bundled_defaults_skip_a_broken_task_json(tmp_path, monkeypatch):
+def test_the_helps_bundled_specs_skip_a_broken_task_json(tmp_path, monkeypatch):
     import minprompt.tasks as tasks
     for name, spec in [("good", '{"lr": 0.3, "steps": 500}'), ("broken", '{"lr": "fast"}'), ("plain", None)]:
         folder = write_task(tmp_path / name, ROWS)
         if spec is not None:
             (folder / "task.json").write_text(spec)
     monkeypatch.setattr(tasks, "TASKS_DIR", tmp_path)
-    assert tasks.bundled_defaults("lr") == {"good": 0.3}
-    assert tasks.bundled_defaults("steps") == {"good": 500}
+    assert tasks.bundled_specs() == {"good": {"lr": 0.3, "steps": 500}, "plain": {}}
     assert error(tmp_path / "broken").startswith("'lr' must be a positive number, got 'fast'")  # tuning it still says so
 
 
